@@ -1,0 +1,235 @@
+"""Pick the answer: the sentence of the top passages that answers, and a short span in it.
+
+Scores are lexical and transparent: the share of the question's terms (weighted
+by rarity in the corpus, diacritics folded, abbreviations expanded) that a
+sentence and its passage cover, the passage's rank, and whether the sentence
+holds something of the type asked (a number, a person, a date, a code). The span
+is the candidate of that type closest to the question's terms.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .query import Query, abbreviations
+from .restore import Vocabulary
+from .schema import Answer, Document, Hit
+from .spans import candidates
+from .text import fold, normalize, number_values, syllables
+
+__all__ = ["TermWeights", "pick_answer", "coverage", "ABSTAIN_THRESHOLD"]
+
+# Below this confidence the product says it found nothing (see README, "Not found").
+ABSTAIN_THRESHOLD = 0.5
+SENTENCES_FROM = 5  # top passages whose sentences compete
+
+
+class TermWeights:
+    """Rarity weights of folded syllables, from the corpus vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.counts: dict[str, int] = {}
+        for word, count in vocabulary.unigrams.items():
+            key = fold(word)
+            self.counts[key] = self.counts.get(key, 0) + count
+        self.total = sum(self.counts.values()) or 1
+
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, term: str) -> float:
+        if term not in self._cache:
+            self._cache[term] = math.log(1 + self.total / (self.counts.get(term, 0) + 1))
+        return self._cache[term]
+
+
+@lru_cache(maxsize=4)
+def _weights(vocabulary: Vocabulary) -> TermWeights:
+    return TermWeights(vocabulary)
+
+
+@lru_cache(maxsize=1)
+def _abbreviation_terms() -> dict[str, list[str]]:
+    """Folded abbreviation → folded syllables of its first expansion."""
+    return {
+        fold(abbr.lower()): [fold(w.lower()) for w, _, _ in syllables(expansions[0])]
+        for abbr, expansions in abbreviations().items()
+    }
+
+
+@lru_cache(maxsize=200_000)
+def term_set(text: str) -> frozenset[str]:
+    """Folded syllables of `text`, number values, and the words of its abbreviations."""
+    terms: set[str] = set()
+    expand = _abbreviation_terms()
+    for token, _, _ in syllables(text.lower()):
+        folded = fold(token)
+        terms.add(folded)
+        terms.update(number_values(token))
+        terms.update(expand.get(folded, ()))
+        for piece in re.split(r"[/\-]", folded):
+            terms.update(expand.get(piece, ()))
+    return frozenset(terms)
+
+
+def coverage(terms: list[str], present: set[str], weight: TermWeights) -> float:
+    """Weighted share of `terms` found in `present` (1.0 when there are no terms)."""
+    total = sum(weight(t) for t in terms)
+    if total == 0:
+        return 1.0
+    return sum(weight(t) for t in terms if t in present) / total
+
+
+_SEGMENT_END = re.compile(r"[;.!?](?:\s|$)")
+
+
+def _segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of the sentence between ';' (or sentence ends) around [start, end)."""
+    seg_start = 0
+    for m in _SEGMENT_END.finditer(text, 0, start):
+        seg_start = m.end()
+    m = _SEGMENT_END.search(text, end)
+    return seg_start, (m.start() if m else len(text))
+
+
+def _proximity(text: str, start: int, end: int, terms: set[str], weight: TermWeights) -> float:
+    """Question terms near [start, end), each weighted by rarity and closeness.
+
+    Terms beyond the ';'-separated part of the sentence count for a third.
+    """
+    score = 0.0
+    seg_start, seg_end = _segment(text, start, end)
+    for token, t_start, t_end in syllables(text.lower()):
+        if start <= t_start < end:
+            continue
+        matched = (terms & term_set(token)) - {fold(token)} | ({fold(token)} & terms)
+        if matched:
+            distance = t_start - end if t_start >= end else start - t_end
+            closeness = math.exp(-max(distance, 0) / 40) * (1.0 if seg_start <= t_start < seg_end else 0.33)
+            score += sum(weight(t) for t in matched) * closeness
+    return score
+
+
+def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, weight: TermWeights) -> float:
+    """How well a value fits what the question asks: what its span says it counts
+    ('bao nhiêu thủ tục … mức độ 4' ↔ '1.565 TTHC … mức độ 4'), the unit right
+    after it, the words before it, a percentage or a rank."""
+    if query.kind != "number":
+        return 0.0
+    described = term_set(text[end:span[1]]) & set(query.terms)
+    value = text[start:end]
+    seg_start, seg_end = _segment(text, start, end)
+    after = term_set(" ".join(text[end:seg_end].split()[:4]))
+    before = term_set(" ".join(text[seg_start:start].split()[-3:]))
+    score = sum(weight(w) for w in described)
+    score += 2.0 * sum(weight(w) for w in query.after_cue if w in after)
+    score += 1.0 * sum(weight(w) for w in query.before_cue if w in before)
+    if query.wants == "percent":
+        score += 20.0 if value.endswith("%") else 0.0
+    elif query.wants == "rank":
+        score += 20.0 if re.fullmatch(r"\d+/\d+", value) or "thu" in before else 0.0
+    return score
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    rank: int
+    start: int  # sentence, source offsets
+    end: int
+    score: float
+    confidence: float
+    span: tuple[int, int]  # source offsets
+
+
+def _anchor(query: Query) -> list[str]:
+    """The words right before the question word ('quy trình' in 'quy trình gì')."""
+    words = [fold(w.lower()) for w, _, _ in syllables(query.matching)]
+    for cue in ("gi", "nao", "may"):
+        if cue in words:
+            i = words.index(cue)
+            prefix = [w for w in words[max(0, i - 3):i] if w not in {"la", "so", "thu"}] or words[max(0, i - 2):i]
+            return prefix[-2:]
+    return []
+
+
+def _excluded_numbers(query: Query) -> set[str]:
+    excluded = set(query.numbers)
+    for token in query.numbers:
+        excluded.update(number_values(token))
+    return excluded
+
+
+def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWeights, places):
+    """The span of the asked type nearest the question's terms, else the best clause.
+
+    Returns (span, closeness score, whether the span is of the asked type).
+    """
+    typed = candidates(text, query.kind, _excluded_numbers(query), _anchor(query), places)
+    best, best_score = None, -1.0
+    for v_start, v_end, sp_start, sp_end in typed:
+        near = _proximity(text, v_start, v_end, question_terms, weight)
+        near += _fit(text, v_start, v_end, (sp_start, sp_end), query, weight)
+        if near > best_score:
+            best, best_score = (sp_start, sp_end), near
+    if best is not None:
+        return best, best_score, True
+    for _, _, sp_start, sp_end in candidates(text, "other", set(), [], places):
+        inside = coverage(list(question_terms), term_set(text[sp_start:sp_end]), weight)
+        if inside > best_score:
+            best, best_score = (sp_start, sp_end), inside
+    return best or (0, 0), 0.0, False
+
+
+def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
+    """Score each sentence of one passage and choose its best span."""
+    context_terms = term_set(hit.chunk.text + " " + doc.title + " " + str(doc.meta.get("province", "")))
+    context_cov = coverage(query.terms, context_terms, weight)
+    found = []
+    for s_start, s_end in hit.chunk.sentences:
+        sentence = normalize(doc.text[s_start:s_end])
+        present = term_set(sentence.text)
+        sent_cov = coverage(query.terms, present, weight)
+        best, best_score, typed = _best_span(sentence.text, query, question_terms, weight, places)
+        confidence = 0.6 * sent_cov + 0.4 * context_cov
+        score = confidence + 0.15 * typed + 0.05 / (1 + rank) + 0.1 * math.tanh(best_score / 40)
+        span = sentence.to_source(*best)
+        found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1])))
+    return found
+
+
+def pick_answer(
+    query: Query,
+    hits: list[Hit],
+    documents: dict[str, Document],
+    vocabulary: Vocabulary,
+    places: set[str] = frozenset(),
+    threshold: float = ABSTAIN_THRESHOLD,
+) -> Answer | None:
+    """The best sentence and span among the top hits, or None to abstain."""
+    weight = _weights(vocabulary)
+    question_terms = set(query.terms)
+    pool: list[_Candidate] = []
+    for rank, hit in enumerate(hits[:SENTENCES_FROM]):
+        doc = documents[hit.chunk.source]
+        pool.extend(_sentence_candidates(query, hit, rank, doc, weight, places, question_terms))
+    if not pool:
+        return None
+    best = max(pool, key=lambda c: c.score)
+    if best.confidence < threshold:
+        return None
+    text = documents[best.hit.chunk.source].text
+    span_start, span_end = best.span if best.span[1] > best.span[0] else (best.start, best.end)
+    return Answer(
+        source=best.hit.chunk.source,
+        sentence_start=best.start,
+        sentence_end=best.end,
+        span_start=span_start,
+        span_end=span_end,
+        sentence=text[best.start:best.end],
+        span=text[span_start:span_end],
+        score=round(best.confidence, 4),
+        hit=best.hit,
+    )

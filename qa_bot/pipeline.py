@@ -1,0 +1,121 @@
+"""Question in, answer out: the one object the CLI, the app and the evaluation share."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .answer import ABSTAIN_THRESHOLD, pick_answer
+from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
+from .facets import Facets, apply_facets, question_facets
+from .index import Index, ensure_index, load_index
+from .query import Query, analyze
+from .retrieve import search
+from .schema import Answer, Hit
+
+__all__ = ["QA", "Result", "MAX_QUESTION_CHARS"]
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class Result:
+    """What qa-bot found for one question."""
+
+    question: str
+    query: Query | None
+    hits: list[Hit]
+    answer: Answer | None
+    latency_ms: float
+    facets: Facets | None = None
+    message: str = ""
+    id: object = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        """True when the documents hold no answer (or the question was unusable)."""
+        return self.answer is None
+
+    def to_json(self) -> dict:
+        """The `ask --jsonl` record of ../eval/README.md."""
+        record: dict = {}
+        if self.id is not None:
+            record["id"] = self.id
+        record["question"] = self.question
+        record["abstained"] = self.abstained
+        record["answer"] = None
+        if self.answer is not None:
+            a = self.answer
+            record["answer"] = {
+                "span": a.span,
+                "sentence": a.sentence,
+                "source": a.source,
+                "char_start": a.span_start,
+                "char_end": a.span_end,
+                "sentence_start": a.sentence_start,
+                "sentence_end": a.sentence_end,
+                "score": a.score,
+            }
+        record["passages"] = [
+            {
+                "source": h.chunk.source,
+                "text": h.chunk.text,
+                "score": round(h.score, 6),
+                "char_start": h.chunk.char_start,
+                "char_end": h.chunk.char_end,
+            }
+            for h in self.hits
+        ]
+        record["latency_ms"] = round(self.latency_ms, 2)
+        if self.message:
+            record["message"] = self.message
+        if self.query is not None and self.query.expansions:
+            record["expansions"] = [list(e) for e in self.query.expansions]
+        return record
+
+
+class QA:
+    """An index and its embedder, loaded once, answering questions."""
+
+    def __init__(self, index: Index, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        analyze("khởi động", index.vocabulary)  # load the segmenter now, not on the first question
+
+    @classmethod
+    def open(
+        cls,
+        corpus: Path | None,
+        index_dir: Path,
+        embedder: str = DEFAULT_EMBEDDER,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> "QA":
+        """Load the index of `corpus` from `index_dir`, building it first when needed."""
+        model = get_embedder(embedder)
+        if corpus is None:
+            return cls(load_index(index_dir, embedder_name=model.name), model)
+        index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
+        return cls(index, model)
+
+    def ask(self, question: str, k: int = 10, threshold: float = ABSTAIN_THRESHOLD, mode: str = "hybrid") -> Result:
+        """Retrieve the top `k` passages for `question` and pick the answer in them."""
+        started = time.perf_counter()
+        question = question if isinstance(question, str) else ""
+        cleaned = "".join(ch if ch.isprintable() else " " for ch in question).strip()
+        if not any(ch.isalnum() for ch in cleaned):
+            return Result(question, None, [], None, 0.0, message="Câu hỏi trống: hãy nhập một câu hỏi.")
+        message = ""
+        if len(cleaned) > MAX_QUESTION_CHARS:
+            cleaned = cleaned[:MAX_QUESTION_CHARS]
+            message = f"Câu hỏi quá dài: chỉ dùng {MAX_QUESTION_CHARS} ký tự đầu."
+        query = analyze(cleaned, self.index.vocabulary)
+        facets = question_facets(cleaned + " \n " + query.matching)
+        hits = search(self.index, self.embedder, query.matching, query.tokens, k=max(k, 20), mode=mode)
+        hits = apply_facets(hits, facets, self.index.documents)
+        answerable = [h for h in hits if not facets.excludes(self.index.documents[h.chunk.source], h.chunk.text)]
+        answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, facets.place_keys(), threshold)
+        latency = (time.perf_counter() - started) * 1000
+        return Result(question, query, hits[:k], answer, latency, facets, message)

@@ -1,0 +1,212 @@
+"""Understand a question: its type, its terms, abbreviations, English terms, facets."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .restore import Vocabulary, restore_diacritics
+from .text import fold, lexical_tokens, normalize, syllables
+
+__all__ = ["Query", "analyze", "abbreviations", "question_kind"]
+
+DATA = Path(__file__).with_name("data")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict:
+    data = json.loads((DATA / name).read_text(encoding="utf-8"))
+    data.pop("_about", None)
+    return data
+
+
+def abbreviations() -> dict[str, list[str]]:
+    """Abbreviation → expansions (the package's data file)."""
+    return _load("abbreviations.json")
+
+
+def _has_diacritics(text: str) -> bool:
+    return fold(text) != text
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<![^\W_])" + re.escape(phrase) + r"(?![^\W_])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(phrase: str) -> re.Pattern:
+    return _phrase_pattern(phrase)
+
+
+def question_kind(question: str) -> str:
+    """number, person, date, code, quote, entity or other, from cue phrases.
+
+    >>> question_kind("Hà Giang có bao nhiêu thủ tục?"), question_kind("who chaired it?")
+    ('number', 'person')
+    """
+    text = normalize(question).text.lower()
+    accented = _has_diacritics(text)
+    probe = text if accented else fold(text)
+    for kind, cues in _load("question_words.json")["kinds"].items():
+        for cue in sorted(cues, key=len, reverse=True):
+            if _compiled(cue if accented else fold(cue)).search(probe):
+                return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for retrieval and answer extraction."""
+
+    question: str
+    matching: str  # NFC, tone marks normalised, diacritics restored when typed without
+    kind: str
+    tokens: list[str]  # BM25 query tokens
+    terms: list[str]  # content syllables (lowercase, folded) the answer should cover
+    expansions: list[tuple[str, str]] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    before_cue: list[str] = field(default_factory=list)  # folded words just before 'bao nhiêu'
+    after_cue: list[str] = field(default_factory=list)  # folded words just after it (the unit)
+    wants: str = ""  # 'percent' or 'rank' when the question asks for one
+
+    @property
+    def restored(self) -> str | None:
+        """The question with diacritics put back, when that was done."""
+        return self.matching if fold(self.matching) != self.matching and not _has_diacritics(self.question) else None
+
+
+def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
+    """(found, other form) for each abbreviation in `text`, and for each expansion of
+    an abbreviation of three letters or more (shorter ones are ambiguous)."""
+    found = []
+    accented = _has_diacritics(text)
+    probe = text.lower() if accented else fold(text.lower())
+    for abbr, expansions in abbreviations().items():
+        if _compiled(abbr.lower() if accented else fold(abbr.lower())).search(probe):
+            found.append((abbr, expansions[0]))
+            continue
+        if len(abbr) < 3:
+            continue
+        for expansion in expansions:
+            if _compiled(expansion.lower() if accented else fold(expansion.lower())).search(probe):
+                found.append((expansion, abbr))
+                break
+    return found
+
+
+def _translate_english(text: str) -> tuple[list[tuple[str, str]], str]:
+    """(English phrase, Vietnamese term) pairs from the glossary, longest phrases
+    first, and the text left once they are taken out."""
+    glossary = _load("glossary_en.json")
+    rest = text.lower()
+    found = []
+    for phrase in sorted(glossary, key=len, reverse=True):
+        pattern = _compiled(phrase)
+        if pattern.search(rest):
+            found.extend((phrase, vi) for vi in glossary[phrase])
+            rest = pattern.sub(" ", rest)
+    return found, rest
+
+
+def _looks_english(text: str) -> bool:
+    words = [w.lower() for w, _, _ in syllables(text)]
+    stop = set(_load("question_words.json")["stopwords_en"])
+    return not _has_diacritics(text) and sum(w in stop for w in words) >= 2
+
+
+def _stopwords() -> set[str]:
+    words = _load("question_words.json")
+    return set(words["stopwords_vi"]) | set(words["stopwords_en"])
+
+
+def _content_terms(text: str) -> list[str]:
+    """Folded lowercase syllables of `text` that are not stopwords, with each
+    abbreviation replaced by the syllables of its expansion."""
+    stop = _stopwords()
+    expand = {fold(a.lower()): e[0] for a, e in abbreviations().items()}
+    terms = []
+    for token, _, _ in syllables(text.lower()):
+        if token in stop:
+            continue
+        if fold(token) in expand:
+            terms.extend(fold(w) for w, _, _ in syllables(expand[fold(token)]))
+        else:
+            terms.append(fold(token))
+    return list(dict.fromkeys(terms))
+
+
+def _english_terms(rest: str, translations: list[tuple[str, str]], vocabulary: Vocabulary | None) -> list[str]:
+    """Terms of an English question: its Vietnamese translations, and the words left
+    untranslated that the corpus knows (names: 'Ha Giang')."""
+    terms = _content_terms(" ".join(vi for _, vi in translations))
+    known = {fold(w) for w in (vocabulary.unigrams if vocabulary else {})}
+    terms += [t for t in _content_terms(rest) if t in known or t.isdigit()]
+    return list(dict.fromkeys(terms))
+
+
+_PERCENT_CUES = ("tỷ lệ", "tỉ lệ", "phần trăm", "percentage", "percent", "share", "proportion", "rate")
+_RANK_CUES = ("xếp thứ", "thứ mấy", "xếp hạng", "thứ hạng", "rank", "ranked", "ranking", "place")
+_NUMBER_CUES = ("bao nhiêu", "mấy", "how many", "how much")
+
+
+def _value_wanted(text: str) -> str:
+    """'percent' or 'rank' when the question asks for one, else ''."""
+    probe = fold(text.lower())
+    for wanted, cues in (("rank", _RANK_CUES), ("percent", _PERCENT_CUES)):
+        if any(_compiled(fold(cue)).search(probe) for cue in cues):
+            return wanted
+    return ""
+
+
+def _around_cue(text: str) -> tuple[list[str], list[str]]:
+    """Folded words just before and just after the question's number cue.
+
+    'Hà Giang có bao nhiêu thủ tục hành chính?' → (['giang', 'co'], ['thu', 'tuc', 'hanh', 'chinh']).
+    """
+    words = [fold(w.lower()) for w, _, _ in syllables(text)]
+    for cue in _NUMBER_CUES:
+        cue_words = fold(cue).split()
+        for i in range(len(words) - len(cue_words) + 1):
+            if words[i:i + len(cue_words)] == cue_words:
+                return words[max(0, i - 2):i], _content_terms(" ".join(words[i + len(cue_words):i + len(cue_words) + 4]))
+    return [], []
+
+
+def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
+    """Prepare `question`: restore diacritics, expand abbreviations and English terms."""
+    matching = normalize(question.strip()).text
+    english = _looks_english(matching)
+    if vocabulary is not None and not english and not _has_diacritics(matching):
+        matching = restore_diacritics(matching, vocabulary)
+    expansions = _expand_abbreviations(matching)
+    if english:
+        translations, rest = _translate_english(matching)
+        expansions += translations
+        terms = _english_terms(rest, translations, vocabulary)
+    else:
+        terms = _content_terms(matching)
+    extra = " ".join(other for _, other in expansions)
+    tokens = lexical_tokens(matching) + lexical_tokens(extra, segment=bool(extra))
+    if english:
+        stop = set(_load("question_words.json")["stopwords_en"])
+        tokens = [t for t in tokens if t not in stop]
+    numbers = [tok for tok, _, _ in syllables(matching) if any(ch.isdigit() for ch in tok)]
+    before_cue, after_cue = _around_cue(matching)
+    return Query(
+        question=question,
+        matching=matching,
+        kind=question_kind(matching),
+        tokens=tokens,
+        terms=terms,
+        expansions=expansions,
+        years=_YEAR.findall(matching),
+        numbers=numbers,
+        before_cue=before_cue,
+        after_cue=after_cue,
+        wants=_value_wanted(matching),
+    )

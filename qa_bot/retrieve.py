@@ -1,0 +1,71 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings, fused by rank."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .embed import Embedder
+from .index import Index
+from .schema import Hit
+
+__all__ = ["rrf", "dense_ranking", "bm25_ranking", "search"]
+
+RRF_K = 60
+
+
+def rrf(rankings: dict[str, list[int]], k: int = RRF_K, weights: dict[str, float] | None = None) -> list[tuple[int, float, dict[str, int]]]:
+    """Reciprocal rank fusion: score(d) = Σ w / (k + rank), ranks counted from 1.
+
+    Returns (id, score, {ranking name: rank}) best first; ties keep the order in
+    which ids first appear.
+    """
+    scores: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for name, ranking in rankings.items():
+        weight = (weights or {}).get(name, 1.0)
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
+            ranks.setdefault(doc, {})[name] = rank
+    order = sorted(scores, key=lambda d: -scores[d])
+    return [(d, scores[d], ranks[d]) for d in order]
+
+
+def dense_ranking(index: Index, query_vector: np.ndarray, depth: int) -> tuple[list[int], dict[int, float]]:
+    """Chunk ids by cosine to the query, best first, with their cosines."""
+    depth = min(depth, index.dense.ntotal)
+    if depth == 0:
+        return [], {}
+    scores, ids = index.dense.search(np.atleast_2d(query_vector).astype(np.float32), depth)
+    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    return [i for i, _ in pairs], dict(pairs)
+
+
+def bm25_ranking(index: Index, tokens: list[str], depth: int) -> list[int]:
+    """Chunk ids with a positive BM25 score, best first."""
+    if not tokens or not index.chunks:
+        return []
+    scores = index.bm25.get_scores(tokens)
+    order = np.argsort(-scores, kind="stable")[:depth]
+    return [int(i) for i in order if scores[i] > 0]
+
+
+def search(
+    index: Index,
+    embedder: Embedder,
+    dense_text: str,
+    tokens: list[str],
+    k: int = 10,
+    depth: int = 100,
+    mode: str = "hybrid",
+) -> list[Hit]:
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'."""
+    if mode not in ("hybrid", "dense", "bm25"):
+        raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
+    rankings: dict[str, list[int]] = {}
+    cosines: dict[int, float] = {}
+    if mode in ("hybrid", "dense"):
+        rankings["dense"], cosines = dense_ranking(index, embedder.encode([dense_text], is_query=True)[0], depth)
+    if mode in ("hybrid", "bm25"):
+        rankings["bm25"] = bm25_ranking(index, tokens, depth)
+    fused = rrf(rankings)[:k]
+    return [Hit(index.chunks[i], score, ranks, cosines.get(i, 0.0)) for i, score, ranks in fused]

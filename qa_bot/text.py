@@ -1,0 +1,222 @@
+"""Vietnamese text for matching: NFC with a map back to the source, folding, tokens.
+
+Offsets are never computed on rewritten text: `normalize()` returns the matching
+form of a text together with an array that maps each of its positions back to
+the original string, so spans found in the matching form land on the source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "Normalized",
+    "normalize",
+    "nfc",
+    "fold",
+    "syllables",
+    "lexical_tokens",
+]
+
+# Old-style tone placement ("hoà", "thuỷ") moved onto the first vowel ("hòa",
+# "thủy") as underthesea's text_normalize does; the rewrite keeps the length.
+_TONED = {
+    "a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ",
+    "A": "ÀÁẢÃẠ", "E": "ÈÉẺẼẸ", "Y": "ỲÝỶỸỴ",
+}
+_BASE_TONED = {"o": "òóỏõọ", "u": "ùúủũụ", "O": "ÒÓỎÕỌ", "U": "ÙÚỦŨỤ"}
+_OLD_STYLE_PAIRS = {"o": "ae", "u": "y", "O": "AE", "U": "Y"}
+
+
+def _tone_moves() -> dict[str, str]:
+    moves = {}
+    for first, seconds in _OLD_STYLE_PAIRS.items():
+        for second in seconds:
+            for key in (second, second.lower(), second.upper()):
+                if key not in _TONED:
+                    continue
+                for tone, toned in enumerate(_TONED[key]):
+                    moves[first + toned] = _BASE_TONED[first][tone] + key
+    return moves
+
+
+_TONE_MOVES = _tone_moves()
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _retone_word(match: re.Match) -> str:
+    word = match.group(0)
+    tail = word[-2:]
+    if tail in _TONE_MOVES and not (tail[0] in "uU" and word[:1] in "qQ"):
+        return word[:-2] + _TONE_MOVES[tail]
+    return word
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A text in matching form (NFC, new tone placement) and its map to the source."""
+
+    text: str
+    source_offsets: np.ndarray  # len(text) + 1 positions into the source string
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the matching form back onto the source."""
+        return int(self.source_offsets[start]), int(self.source_offsets[end])
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every engine expects (NFD degrades the embedder)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _nfc_clusters(text: str) -> list[tuple[int, int]]:
+    """Split `text` into pieces that NFC-normalise independently of each other."""
+    clusters: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and unicodedata.combining(text[i]):
+            continue
+        if clusters and i > start:
+            prev_start, _ = clusters[-1]
+            joined = nfc(text[prev_start:i])
+            if joined != nfc(text[prev_start:start]) + nfc(text[start:i]):
+                clusters[-1] = (prev_start, i)
+                start = i
+                continue
+        if i > start:
+            clusters.append((start, i))
+        start = i
+    return clusters
+
+
+def _move_old_tones(text: str) -> str:
+    """'hoà' → 'hòa', 'thuỷ' → 'thủy' (a vowel pair ending the word); 'quý' stays."""
+    return _WORD.sub(_retone_word, text)
+
+
+def normalize(text: str) -> Normalized:
+    """Return the matching form of `text` (NFC, tone marks placed as 'hòa').
+
+    >>> n = normalize("Hoa\\u0300 Bình")
+    >>> n.text, n.to_source(0, 3)
+    ('Hòa Bình', (0, 4))
+    """
+    if unicodedata.is_normalized("NFC", text):
+        matching = _move_old_tones(text)
+        return Normalized(matching, np.arange(len(text) + 1, dtype=np.int64))
+    pieces: list[str] = []
+    offsets: list[int] = []
+    for start, end in _nfc_clusters(text):
+        piece = nfc(text[start:end])
+        pieces.append(piece)
+        offsets.extend([start] * len(piece))
+    offsets.append(len(text))
+    matching = _move_old_tones("".join(pieces))
+    return Normalized(matching, np.asarray(offsets, dtype=np.int64))
+
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Strip Vietnamese diacritics (and map đ→d), keeping the length of NFC text.
+
+    >>> fold("Đường Hà Giang")
+    'Duong Ha Giang'
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# A token: letters/digits, joined through . , / : - when both sides continue it
+# (numbers such as 1.565 and 67,87; codes such as 10/TB-VPUBND, ISO 9001:2015).
+_TOKEN = re.compile(r"[^\W_]+(?:[.,/:\-][^\W_]+)*%?")
+
+
+def syllables(text: str) -> list[tuple[str, int, int]]:
+    """Tokens of `text` (as written) with their [start, end) positions."""
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+
+
+def number_values(token: str) -> list[str]:
+    """Canonical values of a Vietnamese or English number ('1.565' → ['1565']).
+
+    >>> number_values("67,87%"), number_values("1,565"), number_values("08")
+    (['67.87'], ['1.565', '1565'], ['8'])
+    """
+    digits = token.rstrip("%")
+    values = []
+    if digits.isdigit():
+        values.append(str(int(digits)))
+    elif _THOUSANDS_DOT.fullmatch(digits):
+        values.append(digits.replace(".", ""))
+    elif _DECIMAL_COMMA.fullmatch(digits):
+        values.append(digits.replace(",", "."))
+        if _THOUSANDS_COMMA.fullmatch(digits):
+            values.append(digits.replace(",", ""))
+    return values
+
+
+def _parts(token: str) -> list[str]:
+    """A token, its number values ('#1565') and the pieces of a code.
+
+    '10/tb-vpubnd' → itself, '10', 'tb', 'vpubnd'; '1.565' → itself, '#1565'.
+    """
+    values = number_values(token)
+    if values:
+        return [token, *("#" + v for v in values)]
+    pieces = [p for p in re.split(r"[.,/:\-%]", token) if p]
+    if len(pieces) <= 1:
+        return [token]
+    return [token, *(str(int(p)) if p.isdigit() else p for p in pieces)]
+
+
+@lru_cache(maxsize=1)
+def _word_tokenize():
+    from underthesea import word_tokenize
+
+    return word_tokenize
+
+
+def compound_words(text: str) -> list[str]:
+    """Multi-syllable words found by underthesea's segmenter, joined by '_'."""
+    words = []
+    for word in _word_tokenize()(text):
+        parts = [tok for tok, _, _ in syllables(word)]
+        if len(parts) > 1 and all(not any(ch.isdigit() for ch in p) for p in parts):
+            words.append("_".join(parts))
+    return words
+
+
+def lexical_tokens(text: str, segment: bool = True) -> list[str]:
+    """BM25 tokens: lowercased syllables and words, each also diacritic-folded.
+
+    >>> lexical_tokens("Hà Giang", segment=False)
+    ['hà', 'ha', 'giang']
+    """
+    matching = normalize(text).text.lower()
+    tokens: list[str] = []
+    for token, _, _ in syllables(matching):
+        for part in _parts(token):
+            tokens.append(part)
+            folded = fold(part)
+            if folded != part:
+                tokens.append(folded)
+    if segment:
+        for word in compound_words(matching):
+            tokens.append(word)
+            folded = fold(word)
+            if folded != word:
+                tokens.append(folded)
+    return tokens
