@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .extract import SUFFIXES, ExtractionError, detect_meta, extract
 from .schema import Document
 
 __all__ = ["Problem", "load_corpus", "corpus_files", "fingerprint", "read_metadata"]
 
 METADATA_FILE = "metadata.jsonl"
-SUFFIXES = (".txt",)
 META_FIELDS = ("title", "province", "date", "outlet", "author")
 
 
@@ -67,31 +67,39 @@ def read_metadata(folder: Path) -> dict[str, dict]:
     return records
 
 
-def read_text_file(path: Path) -> str:
-    """The text of a UTF-8 file (a BOM is dropped); raises ValueError when it is not text."""
-    data = path.read_bytes()
-    if b"\0" in data[:4096]:
-        raise ValueError("binary data, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"not valid UTF-8 (byte {err.start})") from None
+def read_document(path: Path, source: str, sidecar: dict, max_bytes: int = 50_000_000) -> Document:
+    """One document: extracted text, and metadata from the sidecar, else the file, else the text.
+
+    Raises ExtractionError with a one-line reason when the file cannot be read.
+    """
+    extracted = extract(path, max_bytes=max_bytes)
+    if not extracted.text.strip():
+        raise ExtractionError("no text in the file")
+    meta = {**extracted.meta, **detect_meta(extracted.text), **sidecar}
+    if extracted.pages:
+        meta["pages"] = [list(p) for p in extracted.pages]
+    return Document(source, extracted.text, meta)
 
 
-def load_corpus(folder: Path) -> tuple[list[Document], list[Problem]]:
-    """Every readable document of `folder`, and a Problem for each one that is not."""
+def load_corpus(folder: Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Problem]]:
+    """Every readable document of `folder`, and a Problem for each one that is not.
+
+    A file whose text is the same as an earlier file's is indexed once.
+    """
     folder = Path(folder)
     metadata = read_metadata(folder)
-    docs, problems = [], []
+    docs, problems, seen = [], [], {}
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
         try:
-            text = read_text_file(path)
-        except (OSError, ValueError) as err:
+            doc = read_document(path, source, metadata.get(source, {}), max_bytes)
+        except ExtractionError as err:
             problems.append(Problem(source, str(err)))
             continue
-        if not text.strip():
-            problems.append(Problem(source, "empty file"))
+        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        if digest in seen:
+            problems.append(Problem(source, f"same text as {seen[digest]}, indexed once"))
             continue
-        docs.append(Document(source, text, metadata.get(source, {})))
+        seen[digest] = source
+        docs.append(doc)
     return docs, problems

@@ -113,9 +113,11 @@ class QA:
             message = f"Câu hỏi quá dài: chỉ dùng {MAX_QUESTION_CHARS} ký tự đầu."
         query = analyze(cleaned, self.index.vocabulary)
         facets = question_facets(cleaned + " \n " + query.matching)
-        hits = search(self.index, self.embedder, query.matching, query.tokens, k=max(k, 20), mode=mode)
+        hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode)
         hits = apply_facets(hits, facets, self.index.documents)
         answerable = [h for h in hits if not facets.excludes(self.index.documents[h.chunk.source], h.chunk.text)]
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, facets.place_keys(), threshold)
+        if answer is not None:  # the passage that holds the answer is shown first
+            hits = [answer.hit] + [h for h in hits if h.chunk.id != answer.hit.chunk.id]
         latency = (time.perf_counter() - started) * 1000
         return Result(question, query, hits[:k], answer, latency, facets, message)

@@ -73,6 +73,14 @@ class Query:
     before_cue: list[str] = field(default_factory=list)  # folded words just before 'bao nhiêu'
     after_cue: list[str] = field(default_factory=list)  # folded words just after it (the unit)
     wants: str = ""  # 'percent' or 'rank' when the question asks for one
+    english: bool = False
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedder reads: an English question gets its Vietnamese terms too."""
+        if not self.english or not self.expansions:
+            return self.matching
+        return f"{self.matching} ({', '.join(dict.fromkeys(vi for _, vi in self.expansions))})"
 
     @property
     def restored(self) -> str | None:
@@ -209,4 +217,5 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         before_cue=before_cue,
         after_cue=after_cue,
         wants=_value_wanted(matching),
+        english=english,
     )
