@@ -71,6 +71,10 @@ def build(corpus: Path, index_dir: Path, embedder: str) -> None:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)
+    for source, chars, pages in index.report.files:
+        click.echo(f"  {source}: {chars:,} characters" + (f", {pages} pages" if pages else ""), err=True)
+    for line in index.report.lines():
+        click.echo(line, err=True)
     counts = index.manifest["counts"]
     click.echo(f"indexed {counts['documents']} documents, {counts['chunks']} chunks into {index_dir}", err=True)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from .extract import SUFFIXES, ExtractionError, detect_meta, extract
 from .schema import Document
 
-__all__ = ["Problem", "load_corpus", "corpus_files", "fingerprint", "read_metadata"]
+__all__ = ["Problem", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "fingerprint", "read_metadata"]
 
 METADATA_FILE = "metadata.jsonl"
 META_FIELDS = ("title", "province", "date", "outlet", "author")
@@ -81,25 +81,61 @@ def read_document(path: Path, source: str, sidecar: dict, max_bytes: int = 50_00
     return Document(source, extracted.text, meta)
 
 
-def load_corpus(folder: Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Problem]]:
-    """Every readable document of `folder`, and a Problem for each one that is not.
+@dataclass
+class CorpusScan:
+    """The documents of a folder, the files that failed, and each file's content hash."""
 
-    A file whose text is the same as an earlier file's is indexed once.
+    documents: list[Document]
+    problems: list[Problem]
+    hashes: dict[str, str]  # source → sha256 of the file and its sidecar metadata
+    reused: set[str]  # sources taken from the cache, not read again
+
+
+def _file_key(path: Path, sidecar: dict) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(sidecar, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = None,
+                max_bytes: int = 50_000_000) -> CorpusScan:
+    """Read every document of `folder`; a file whose hash is in `cache` is not read again.
+
+    `cache` maps source → (hash, Document) from the previous build. A file whose
+    text is the same as an earlier file's is indexed once.
     """
     folder = Path(folder)
     metadata = read_metadata(folder)
-    docs, problems, seen = [], [], {}
+    scan = CorpusScan([], [], {}, set())
+    seen: dict[str, str] = {}
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
+        sidecar = metadata.get(source, {})
         try:
-            doc = read_document(path, source, metadata.get(source, {}), max_bytes)
+            key = _file_key(path, sidecar)
+            cached = (cache or {}).get(source)
+            if cached and cached[0] == key:
+                doc = cached[1]
+                scan.reused.add(source)
+            else:
+                doc = read_document(path, source, sidecar, max_bytes)
+        except OSError as err:
+            scan.problems.append(Problem(source, f"cannot read file ({err.strerror or err})"))
+            continue
         except ExtractionError as err:
-            problems.append(Problem(source, str(err)))
+            scan.problems.append(Problem(source, str(err)))
             continue
         digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
         if digest in seen:
-            problems.append(Problem(source, f"same text as {seen[digest]}, indexed once"))
+            scan.problems.append(Problem(source, f"same text as {seen[digest]}, indexed once"))
             continue
         seen[digest] = source
-        docs.append(doc)
-    return docs, problems
+        scan.hashes[source] = key
+        scan.documents.append(doc)
+    return scan
+
+
+def load_corpus(folder: Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Problem]]:
+    """Every readable document of `folder`, and a Problem for each one that is not."""
+    scan = scan_corpus(folder, max_bytes=max_bytes)
+    return scan.documents, scan.problems

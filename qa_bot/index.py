@@ -1,27 +1,22 @@
-"""The index on disk: chunks, FAISS vectors, BM25 over Vietnamese tokens, a manifest.
+"""The index: chunks, FAISS vectors, BM25 over Vietnamese tokens, and its manifest.
 
-Layout of an index folder (no pickle anywhere)::
+Files of one generation (store.py keeps the folder and its atomic switch; no pickle):
 
-    manifest.json          what was built, by which embedder, from which corpus;
-                           names the generation folder that holds the data
-    gen-<id>/chunks.jsonl  row i is FAISS id i and BM25 document i
-    gen-<id>/documents.jsonl   source, metadata and extracted text of each document
-    gen-<id>/dense.faiss   inner-product index over L2-normalised vectors
-    gen-<id>/bm25/         bm25s arrays (allow_pickle=False)
-    gen-<id>/vocabulary.json   syllable counts, to restore diacritics and weigh terms
+    chunks.jsonl       row i is FAISS id i and BM25 document i
+    documents.jsonl    source, metadata and extracted text of each document
+    dense.faiss        inner-product index over L2-normalised vectors
+    bm25/              bm25s arrays (allow_pickle=False)
+    vocabulary.json    syllable counts, to restore diacritics and weigh terms
 
-A build writes a new generation folder, then replaces manifest.json in one
-atomic rename: a reader sees the old index or the new one, never half of one.
+A build reuses what the previous generation holds: files whose hash is unchanged
+are not read again, and chunks whose text is unchanged are not embedded again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,21 +27,43 @@ import numpy as np
 
 from . import __version__
 from .chunking import chunk_documents
-from .documents import Problem, fingerprint, load_corpus
+from .documents import CorpusScan, Problem, fingerprint, scan_corpus
 from .embed import Embedder
 from .restore import Vocabulary, build_vocabulary
 from .schema import Chunk, Document
+from .store import BuildLocked, build_lock, new_generation, publish, read_jsonl, read_manifest, write_jsonl
 from .text import lexical_tokens
 
-__all__ = ["Index", "IndexError_", "build_index", "load_index", "ensure_index", "FORMAT_VERSION"]
+__all__ = ["Index", "IndexError_", "BuildReport", "build_index", "load_index", "ensure_index", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 CHUNK_CHARS = 600
 
 
 class IndexError_(RuntimeError):
     """An index that cannot be used as it is; the message says what to run."""
+
+
+@dataclass
+class BuildReport:
+    """What a build changed, for the user."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # source, characters, pages
+
+    def lines(self) -> list[str]:
+        """One line per changed file, then a summary."""
+        out = [f"+ {s}" for s in self.added] + [f"~ {s}" for s in self.changed] + [f"- {s}" for s in self.removed]
+        out.append(
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused"
+        )
+        return out
 
 
 @dataclass
@@ -61,31 +78,12 @@ class Index:
     bm25: bm25s.BM25
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
+    report: BuildReport | None = None
 
     @property
     def embedder_name(self) -> str:
         """The name of the embedder that built the vectors."""
         return self.manifest["embedder"]["name"]
-
-
-def _write_jsonl(path: Path, records) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
 
 
 def _dense_index(vectors: np.ndarray, dim: int) -> faiss.Index:
@@ -101,7 +99,7 @@ def _bm25_index(chunks: list[Chunk]) -> bm25s.BM25:
     return bm25
 
 
-def _manifest(embedder: Embedder, corpus: Path, docs, chunks, problems, generation: str) -> dict:
+def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[Chunk], generation: str) -> dict:
     import underthesea
 
     return {
@@ -113,9 +111,86 @@ def _manifest(embedder: Embedder, corpus: Path, docs, chunks, problems, generati
         "text": {"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
         "chunking": {"max_chars": CHUNK_CHARS, "overlap_sentences": 1},
         "corpus": {"path": str(Path(corpus).resolve()), "fingerprint": fingerprint(corpus)},
-        "counts": {"documents": len(docs), "chunks": len(chunks)},
-        "problems": [{"source": p.source, "reason": p.reason} for p in problems],
+        "counts": {"documents": len(scan.documents), "chunks": len(chunks)},
+        "files": scan.hashes,
+        "problems": [{"source": p.source, "reason": p.reason} for p in scan.problems],
     }
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
+    """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
+    when it was made by this format and embedder; empty otherwise."""
+    manifest = read_manifest(index_dir)
+    if not manifest or manifest.get("format_version") != FORMAT_VERSION or manifest["embedder"]["name"] != embedder.name:
+        return {}, {}
+    data = Path(index_dir) / manifest["generation"]
+    try:
+        files = manifest.get("files", {})
+        docs = {
+            r["source"]: (files.get(r["source"]), Document(r["source"], r["text"], r.get("meta") or {}))
+            for r in read_jsonl(data / "documents.jsonl")
+        }
+        chunks = read_jsonl(data / "chunks.jsonl")
+        dense = faiss.read_index(str(data / "dense.faiss"))
+        rows = dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, embedder.dim), np.float32)
+    except (OSError, ValueError, RuntimeError, KeyError):
+        return {}, {}
+    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress, report: BuildReport) -> np.ndarray:
+    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
+    todo = [c for c in chunks if _text_key(c.text) not in cache]
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, len(todo))
+
+    if todo:
+        fresh = embedder.encode([c.text for c in todo], progress=step)
+        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh)}}
+    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+    if not chunks:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
+
+
+def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
+    report = BuildReport()
+    for source, key in scan.hashes.items():
+        if source not in previous:
+            report.added.append(source)
+        elif previous[source][0] != key:
+            report.changed.append(source)
+        else:
+            report.unchanged += 1
+    report.removed = sorted(set(previous) - set(scan.hashes))
+    report.files = [(d.source, len(d.text), len(d.meta.get("pages", []))) for d in scan.documents]
+    return report
+
+
+def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress) -> BuildReport:
+    previous_docs, vectors_cache = _previous(index_dir, embedder)
+    scan = scan_corpus(corpus, cache=previous_docs)
+    report = _compare(previous_docs, scan)
+    chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
+    vectors = _embed(chunks, embedder, vectors_cache, progress, report)
+    generation, tmp = new_generation(index_dir)
+    write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+    write_jsonl(tmp / "documents.jsonl", ({"source": d.source, "meta": d.meta, "text": d.text} for d in scan.documents))
+    faiss.write_index(_dense_index(vectors, embedder.dim), str(tmp / "dense.faiss"))
+    _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
+    vocabulary = build_vocabulary(d.text for d in scan.documents)
+    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
+    publish(index_dir, tmp, generation, _manifest(embedder, corpus, scan, chunks, generation))
+    return report
 
 
 def build_index(
@@ -124,86 +199,49 @@ def build_index(
     embedder: Embedder,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Index:
-    """Read, chunk, embed and index `corpus` into `index_dir`, atomically.
+    """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
 
-    `progress(stage, done, total)` is called while embedding.
+    `progress(stage, done, total)` is called while embedding; the returned index
+    carries what changed in `.report`. A second build at the same time is refused.
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
     if not corpus.is_dir():
         raise IndexError_(f"corpus folder not found: {corpus}")
-    docs, problems = load_corpus(corpus)
-    chunks = chunk_documents(docs, max_chars=CHUNK_CHARS)
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("embedding", done, len(chunks))
-
-    vectors = embedder.encode([c.text for c in chunks], progress=step) if chunks else np.zeros(
-        (0, embedder.dim), dtype=np.float32
-    )
-    index_dir.mkdir(parents=True, exist_ok=True)
-    generation = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    tmp = index_dir / f".{generation}.partial"
-    tmp.mkdir()
-    _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-    _write_jsonl(tmp / "documents.jsonl", ({"source": d.source, "meta": d.meta, "text": d.text} for d in docs))
-    faiss.write_index(_dense_index(vectors, embedder.dim), str(tmp / "dense.faiss"))
-    _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
-    vocabulary = build_vocabulary(d.text for d in docs)
-    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
-    manifest = _manifest(embedder, corpus, docs, chunks, problems, generation)
-    _write_json_atomic(tmp / MANIFEST, manifest)
-    os.replace(tmp, index_dir / generation)
-    previous = _read_manifest(index_dir)
-    _write_json_atomic(index_dir / MANIFEST, manifest)
-    _remove_old_generations(index_dir, keep={generation, (previous or {}).get("generation")})
-    return load_index(index_dir, embedder_name=embedder.name)
-
-
-def _remove_old_generations(index_dir: Path, keep: set) -> None:
-    """Drop generation folders older than the current and the previous one."""
-    for path in index_dir.iterdir():
-        if path.is_dir() and path.name.startswith(("gen-", ".gen-")) and path.name not in keep:
-            if path.name.endswith(".partial") and time.time() - path.stat().st_mtime < 3600:
-                continue  # may belong to a build still running
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _read_manifest(index_dir: Path) -> dict | None:
-    path = Path(index_dir) / MANIFEST
-    if not path.is_file():
-        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
+        with build_lock(index_dir):
+            report = _build_locked(corpus, index_dir, embedder, progress)
+    except BuildLocked as err:
+        raise IndexError_(str(err)) from None
+    index = load_index(index_dir, embedder_name=embedder.name)
+    index.report = report
+    return index
 
 
 def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     """Load the index in `index_dir`; refuse another format or another embedder."""
     index_dir = Path(index_dir)
-    manifest = _read_manifest(index_dir)
+    manifest = read_manifest(index_dir)
+    rebuild = f"rebuild it with `qa-bot build --index {index_dir}`"
     if manifest is None:
         raise IndexError_(f"no index in {index_dir}: run `qa-bot build --index {index_dir}`")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexError_(
             f"the index in {index_dir} has format {manifest.get('format_version')}, this qa-bot "
-            f"reads format {FORMAT_VERSION}: rebuild it with `qa-bot build --index {index_dir}`"
+            f"reads format {FORMAT_VERSION}: {rebuild}"
         )
     built_by = manifest["embedder"]["name"]
     if embedder_name is not None and embedder_name != built_by:
         raise IndexError_(
             f"the index in {index_dir} was built with the embedder {built_by!r}, not {embedder_name!r}: "
-            f"query it with {built_by!r}, or rebuild it with `qa-bot build --index {index_dir}`"
+            f"query it with {built_by!r}, or {rebuild}"
         )
     data = index_dir / manifest["generation"]
-    chunks = [Chunk.from_dict(r) for r in _read_jsonl(data / "chunks.jsonl")]
+    if not (data / "chunks.jsonl").is_file():
+        raise IndexError_(f"the index in {index_dir} is incomplete: {rebuild}")
+    chunks = [Chunk.from_dict(r) for r in read_jsonl(data / "chunks.jsonl")]
     documents = {
         r["source"]: Document(r["source"], r["text"], r.get("meta") or {})
-        for r in _read_jsonl(data / "documents.jsonl")
+        for r in read_jsonl(data / "documents.jsonl")
     }
     dense = faiss.read_index(str(data / "dense.faiss"))
     bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0)
@@ -223,7 +261,7 @@ def ensure_index(
     Returns the index and whether it was (re)built. An index built by another
     embedder is refused rather than silently replaced.
     """
-    manifest = _read_manifest(index_dir)
+    manifest = read_manifest(index_dir)
     if manifest is not None and manifest.get("format_version") == FORMAT_VERSION:
         if manifest["embedder"]["name"] != embedder.name:
             load_index(index_dir, embedder_name=embedder.name)  # raises with the message

@@ -71,8 +71,33 @@ def test_a_rebuild_replaces_the_index_and_keeps_it_loadable(small_corpus, tmp_pa
     index_dir = tmp_path / "idx"
     build_index(small_corpus, index_dir, embedder)
     first = json.loads((index_dir / "manifest.json").read_text())["generation"]
-    shutil.copy(small_corpus / "a.txt", small_corpus / "a2.txt")
+    (small_corpus / "d.txt").write_text("Huyện Bảo Lạc có 14 xã hoàn thành chuyển đổi số.", encoding="utf-8")
     build_index(small_corpus, index_dir, embedder)
     second = json.loads((index_dir / "manifest.json").read_text())["generation"]
     assert first != second
     assert load_index(index_dir).manifest["counts"]["documents"] == 3
+    assert not (index_dir / first).exists() or (index_dir / second).exists()
+
+
+def test_an_update_rereads_and_reembeds_only_what_changed(small_corpus, tmp_path, embedder):
+    index_dir = tmp_path / "idx"
+    build_index(small_corpus, index_dir, embedder)
+    (small_corpus / "b.txt").write_text("Ngày 1/4/2024, UBND huyện ban hành kế hoạch mới.", encoding="utf-8")
+    (small_corpus / "c.txt").write_text("Tỉnh có 9 trung tâm phục vụ hành chính công.", encoding="utf-8")
+    shutil.copy(small_corpus / "a.txt", small_corpus / "z-copy.txt")
+    report = build_index(small_corpus, index_dir, embedder).report
+    assert report.added == ["c.txt"] and report.changed == ["b.txt"] and report.removed == []
+    assert report.unchanged == 1 and report.reused >= 1 and report.embedded == 2
+    (small_corpus / "c.txt").unlink()
+    index = build_index(small_corpus, index_dir, embedder)
+    assert index.report.removed == ["c.txt"] and index.report.embedded == 0
+    assert any("z-copy.txt" in str(p) and "indexed once" in p.reason for p in index.problems)
+
+
+def test_a_second_build_at_the_same_time_is_refused_with_a_message(small_corpus, tmp_path, embedder):
+    from qa_bot.store import build_lock
+
+    index_dir = tmp_path / "idx"
+    with build_lock(index_dir):
+        with pytest.raises(IndexError_, match="another qa-bot build is running"):
+            build_index(small_corpus, index_dir, embedder)
