@@ -17,7 +17,7 @@ from functools import lru_cache
 from .query import Query, abbreviations
 from .restore import Vocabulary
 from .schema import Answer, Document, Hit
-from .spans import candidates
+from .spans import candidates, clause_bounds
 from .text import fold, normalize, number_values, syllables
 
 __all__ = ["TermWeights", "pick_answer", "coverage", "ABSTAIN_THRESHOLD"]
@@ -75,10 +75,10 @@ def term_set(text: str) -> frozenset[str]:
 
 
 def coverage(terms: list[str], present: set[str], weight: TermWeights) -> float:
-    """Weighted share of `terms` found in `present` (1.0 when there are no terms)."""
+    """Weighted share of `terms` found in `present` (0.0 when there are no terms)."""
     total = sum(weight(t) for t in terms)
     if total == 0:
-        return 1.0
+        return 0.0
     return sum(weight(t) for t in terms if t in present) / total
 
 
@@ -112,24 +112,69 @@ def _proximity(text: str, start: int, end: int, terms: set[str], weight: TermWei
     return score
 
 
-def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, weight: TermWeights) -> float:
-    """How well a value fits what the question asks: what its span says it counts
-    ('bao nhiêu thủ tục … mức độ 4' ↔ '1.565 TTHC … mức độ 4'), the unit right
-    after it, the words before it, a percentage or a rank."""
-    if query.kind != "number":
+def _terms_in_order(text: str) -> list[str]:
+    """Folded content syllables of `text` in order, abbreviations spelled out."""
+    out = []
+    for token, _, _ in syllables(text.lower()):
+        expanded = _abbreviation_terms().get(fold(token))
+        out.extend(expanded or [fold(token)])
+    return out
+
+
+def _window_match(question_words: list[str], window: list[str], weight: TermWeights) -> float:
+    """Rarity-weighted question words found in a window of the sentence."""
+    present = set(window)
+    return sum(weight(w) for w in dict.fromkeys(question_words) if w in present)
+
+
+_SUBSET = re.compile(r"(?:trong đó|trong số đó|bao gồm|gồm có)\W*$", re.IGNORECASE)
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _years_fit(segment: str, years: list[str]) -> float:
+    """+1 when the value's part of the sentence names the question's year, -1 when it
+    names only other years, 0 when it names none."""
+    if not years:
         return 0.0
-    described = term_set(text[end:span[1]]) & set(query.terms)
-    value = text[start:end]
+    named = set(_YEAR_IN_TEXT.findall(segment))
+    if not named:
+        return 0.0
+    return 1.0 if named & set(years) else -1.0
+
+
+def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, weight: TermWeights) -> float:
+    """How well a value fits what the question asks: the words around the question's
+    'bao nhiêu' around the value ('ký số đạt bao nhiêu' ↔ 'ký số đạt 90,2%'), what its
+    span says it counts ('… mức độ 4'), the question's year, a percentage or a rank."""
+    if query.kind not in ("number", "date", "code"):
+        return 0.0
     seg_start, seg_end = _segment(text, start, end)
-    after = term_set(" ".join(text[end:seg_end].split()[:4]))
-    before = term_set(" ".join(text[seg_start:start].split()[-3:]))
-    score = sum(weight(w) for w in described)
-    score += 2.0 * sum(weight(w) for w in query.after_cue if w in after)
-    score += 1.0 * sum(weight(w) for w in query.before_cue if w in before)
+    unit = max((weight(w) for w in query.terms), default=1.0)
+    fit = _years_fit(text[seg_start:seg_end], query.years)
+    score = 3 * unit if fit > 0 else -10 * unit if fit < 0 else 0.0  # another year: not this value
+    if query.kind != "number":
+        return score
+    value = text[start:end]
+    described = term_set(re.sub(r"\([^()]*\)", " ", text[end:span[1]])) & set(query.terms)
+    score += sum(weight(w) for w in described)
+    clause_start, clause_end = clause_bounds(text, end)
+    after = _terms_in_order(text[end:clause_end])[:len(query.after_cue) + 2]
+    before = _terms_in_order(text[clause_bounds(text, start)[0]:start])[-(len(query.before_cue) + 2):]
+    if query.before_cue:
+        score += 2.0 * _window_match(query.after_cue, after, weight)
+        score += 1.5 * _window_match(query.before_cue, before, weight)
+    else:  # 'What share of X …?': X may stand on either side of the value
+        before = _terms_in_order(text[clause_bounds(text, start)[0]:start])[-(len(query.after_cue) + 2):]
+        score += 2.0 * max(_window_match(query.after_cue, after, weight), _window_match(query.after_cue, before, weight))
+    if _SUBSET.search(text[clause_bounds(text, start)[0]:start]):
+        score -= unit  # '…, trong đó 1.565 …' is a part of the total before it
+    if text[:start].rfind("(") > text[:start].rfind(")"):
+        score -= unit  # a value inside '( … )' is usually a detail of the one before it
     if query.wants == "percent":
-        score += 20.0 if value.endswith("%") else 0.0
+        score += 3 * unit if value.endswith("%") else 0.0
     elif query.wants == "rank":
-        score += 20.0 if re.fullmatch(r"\d+/\d+", value) or "thu" in before else 0.0
+        before = _terms_in_order(text[seg_start:start])[-2:]
+        score += 3 * unit if re.fullmatch(r"\d+/\d+", value) or "thu" in before else 0.0
     return score
 
 
@@ -187,14 +232,16 @@ def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
     """Score each sentence of one passage and choose its best span."""
     context_terms = term_set(hit.chunk.text + " " + doc.title + " " + str(doc.meta.get("province", "")))
     context_cov = coverage(query.terms, context_terms, weight)
+    total = sum(weight(t) for t in question_terms) or 1.0
     found = []
     for s_start, s_end in hit.chunk.sentences:
         sentence = normalize(doc.text[s_start:s_end])
-        present = term_set(sentence.text)
-        sent_cov = coverage(query.terms, present, weight)
+        if len(syllables(sentence.text)) < 3:
+            continue  # page clutter ('vn', 'Xác thực') is no answer
+        sent_cov = coverage(query.terms, term_set(sentence.text), weight)
         best, best_score, typed = _best_span(sentence.text, query, question_terms, weight, places)
         confidence = 0.6 * sent_cov + 0.4 * context_cov
-        score = confidence + 0.15 * typed + 0.05 / (1 + rank) + 0.1 * math.tanh(best_score / 40)
+        score = confidence + 0.15 * typed + 0.2 * max(-1.0, min(1.0, best_score / total)) + 0.05 / (1 + rank)
         span = sentence.to_source(*best)
         found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1])))
     return found

@@ -107,6 +107,20 @@ def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def _translate_in_place(text: str) -> str:
+    """`text` with each glossary phrase replaced by its first Vietnamese term, in place.
+
+    'How many administrative procedures does Ha Giang have' → 'how many thủ tục
+    hành chính does ha giang have': the question keeps its order, so the words
+    around 'how many' can be read like those around 'bao nhiêu'.
+    """
+    glossary = _load("glossary_en.json")
+    out = text.lower()
+    for phrase in sorted(glossary, key=len, reverse=True):
+        out = _compiled(phrase).sub(lambda _m, p=phrase: glossary[p][0], out)
+    return out
+
+
 def _translate_english(text: str) -> tuple[list[tuple[str, str]], str]:
     """(English phrase, Vietnamese term) pairs from the glossary, longest phrases
     first, and the text left once they are taken out."""
@@ -148,18 +162,21 @@ def _content_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def _english_terms(rest: str, translations: list[tuple[str, str]], vocabulary: Vocabulary | None) -> list[str]:
+def _english_terms(rest: str, translations: list[tuple[str, str]]) -> list[str]:
     """Terms of an English question: its Vietnamese translations, and the words left
-    untranslated that the corpus knows (names: 'Ha Giang')."""
-    terms = _content_terms(" ".join(vi for _, vi in translations))
-    known = {fold(w) for w in (vocabulary.unigrams if vocabulary else {})}
-    terms += [t for t in _content_terms(rest) if t in known or t.isdigit()]
+    untranslated (names such as 'Ha Giang'; unknown words count against an answer)."""
+    first = {}
+    for english, vi in translations:
+        first.setdefault(english, vi)  # alternatives widen the search, not the terms to cover
+    terms = _content_terms(" ".join(first.values()))
+    terms += [t for t in _content_terms(rest) if len(t) > 1]
     return list(dict.fromkeys(terms))
 
 
 _PERCENT_CUES = ("tỷ lệ", "tỉ lệ", "phần trăm", "percentage", "percent", "share", "proportion", "rate")
 _RANK_CUES = ("xếp thứ", "thứ mấy", "xếp hạng", "thứ hạng", "rank", "ranked", "ranking", "place")
-_NUMBER_CUES = ("bao nhiêu", "mấy", "how many", "how much")
+_NUMBER_CUES = ("bao nhiêu", "mấy", "how many", "how much", "what share of", "what percentage of",
+                "what proportion of", "what percent of", "tỷ lệ", "tỉ lệ")
 
 
 def _value_wanted(text: str) -> str:
@@ -176,12 +193,15 @@ def _around_cue(text: str) -> tuple[list[str], list[str]]:
 
     'Hà Giang có bao nhiêu thủ tục hành chính?' → (['giang', 'co'], ['thu', 'tuc', 'hanh', 'chinh']).
     """
-    words = [fold(w.lower()) for w, _, _ in syllables(text)]
+    words = [w for w, _, _ in syllables(text.lower())]
+    folded = [fold(w) for w in words]
     for cue in _NUMBER_CUES:
         cue_words = fold(cue).split()
-        for i in range(len(words) - len(cue_words) + 1):
-            if words[i:i + len(cue_words)] == cue_words:
-                return words[max(0, i - 2):i], _content_terms(" ".join(words[i + len(cue_words):i + len(cue_words) + 4]))
+        for i in range(len(folded) - len(cue_words) + 1):
+            if folded[i:i + len(cue_words)] == cue_words:
+                before = _content_terms(" ".join(words[max(0, i - 6):i]))
+                after = _content_terms(" ".join(words[i + len(cue_words):i + len(cue_words) + 8]))
+                return before, after
     return [], []
 
 
@@ -195,7 +215,7 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
     if english:
         translations, rest = _translate_english(matching)
         expansions += translations
-        terms = _english_terms(rest, translations, vocabulary)
+        terms = _english_terms(rest, translations)
     else:
         terms = _content_terms(matching)
     extra = " ".join(other for _, other in expansions)
@@ -204,11 +224,15 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         stop = set(_load("question_words.json")["stopwords_en"])
         tokens = [t for t in tokens if t not in stop]
     numbers = [tok for tok, _, _ in syllables(matching) if any(ch.isdigit() for ch in tok)]
-    before_cue, after_cue = _around_cue(matching)
+    before_cue, after_cue = _around_cue(_translate_in_place(matching) if english else matching)
+    wants = _value_wanted(matching)
+    kind = question_kind(matching)
+    if wants and kind in ("entity", "other"):
+        kind = "number"  # 'What was … rank', 'What share of …'
     return Query(
         question=question,
         matching=matching,
-        kind=question_kind(matching),
+        kind=kind,
         tokens=tokens,
         terms=terms,
         expansions=expansions,
@@ -216,6 +240,6 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         numbers=numbers,
         before_cue=before_cue,
         after_cue=after_cue,
-        wants=_value_wanted(matching),
+        wants=wants,
         english=english,
     )

@@ -61,12 +61,34 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_CONNECTIVES = ("trong đó", "đạt", "tăng", "giảm", "chiếm", "với", "còn", "so với", "theo", "trong", "đồng thời")
+_COUNTED_ITEM = re.compile(r",\s*\d+(?:[.,]\d+)*%?\s+[^\W\d_]")
+_ENUMERATED_WORD = re.compile(r",\s*([^\W\d_]+)(?=[\s,])")
+
+
 def _number_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """A number and what it counts: to the clause end, over short '(…)' asides."""
+    """A number and what it counts: to the clause end, over short '(…)' asides,
+    through lists of counts ('11 tập thể, 19 cá nhân') and short enumerations
+    ('10 sở, ngành')."""
     _, clause_end = clause_bounds(text, end)
-    while text[clause_end:clause_end + 1] == "(" and ")" in text[clause_end:clause_end + 30]:
-        _, clause_end = clause_bounds(text, text.index(")", clause_end) + 1)
+    while True:
+        if text[clause_end:clause_end + 1] == "(" and ")" in text[clause_end:clause_end + 30]:
+            _, clause_end = clause_bounds(text, text.index(")", clause_end) + 1)
+            continue
+        words = len(text[end:clause_end].split())
+        if text[clause_end:clause_end + 1] == "," and words <= 3 and _COUNTED_ITEM.match(text, clause_end):
+            _, clause_end = clause_bounds(text, clause_end + 1)
+            continue
+        word = _ENUMERATED_WORD.match(text, clause_end)
+        if text[clause_end:clause_end + 1] == "," and words <= 2 and word and not _starts_connective(text, word.start(1)):
+            clause_end = word.end(1)
+        break
     return _trim(text, start, clause_end)
+
+
+def _starts_connective(text: str, pos: int) -> bool:
+    rest = text[pos:pos + 12].lower()
+    return any(rest.startswith(c + " ") or rest == c for c in _CONNECTIVES)
 
 
 _YEARISH = re.compile(r"(?:năm|giai đoạn|đến|từ|quý [IV]+)\s*$|[-–]\s*$", re.IGNORECASE)
@@ -129,9 +151,18 @@ def _names_in_run(text: str, run: re.Match, places: set[str]) -> list[tuple[int,
         rest = [w for k, w in enumerate(words[i:i + 4], start=i) if k not in in_place]
         if i in in_place or len(rest) < 2:
             continue
-        if text[start:words[i][1]] in surnames or (i == 0 and _titled(text, start)):
+        first = text[start:words[i][1]]
+        if first in surnames or (i == 0 and _titled(text, start) and fold(first.lower()) not in _ORG_WORDS):
             return [(start, rest[-1][1])]
     return []
+
+
+# Capitalised words that begin the name of an organisation or a place, not a person.
+_ORG_WORDS = frozenset(fold(w) for w in (
+    "sở", "ban", "bộ", "cục", "chi", "phòng", "ủy", "uỷ", "văn", "trung", "hội", "đảng", "tỉnh", "thành",
+    "huyện", "xã", "phường", "thị", "quận", "công", "trường", "viện", "tổng", "nhà", "báo", "đài",
+    "chính", "quốc", "mặt", "đoàn", "liên", "tòa", "toà", "kho", "bệnh", "hợp", "ngân",
+))
 
 
 def _capitalised_runs(text: str):
