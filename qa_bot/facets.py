@@ -17,6 +17,7 @@ from .text import fold
 
 __all__ = ["Facets", "question_facets", "apply_facets", "document_province", "place_names"]
 
+MERGER_DATE = "2025-07-01"  # the 34 provinces of the 2025 merger exist from this day
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
@@ -54,16 +55,28 @@ class Facets:
     years: tuple[str, ...] = field(default_factory=tuple)
 
     def excludes(self, doc: Document, passage: str = "") -> bool:
-        """True when `doc` is about another province than the question names."""
+        """True when `doc` is about another province than the question names, or was
+        written before the year the question asks about (and never names that year)."""
+        if self._too_early(doc):
+            return True
         if not self.provinces:
             return False
         province = document_province(doc)
         if province is not None:
-            return province not in self.provinces and not self._merged_into(province)
+            return province not in self.provinces and not self._merged_into(province, doc)
         return not any(p in self.provinces for p in _provinces_in(doc.text))
 
-    def _merged_into(self, province: str) -> bool:
-        """The question names the new province that `province` became part of (2025)."""
+    def _too_early(self, doc: Document) -> bool:
+        year = str(doc.meta.get("date") or "")[:4]
+        if not (self.years and year.isdigit()):
+            return False
+        return all(y > year and y not in doc.text for y in self.years)
+
+    def _merged_into(self, province: str, doc: Document) -> bool:
+        """The question names the province that `province` became part of in the 2025
+        merger, and the document dates from after it."""
+        if str(doc.meta.get("date") or "") < MERGER_DATE:
+            return False
         for record in load_provinces():
             if record["name"] == province and record.get("merged_into") in self.provinces:
                 return True
@@ -81,7 +94,7 @@ def question_facets(question: str) -> Facets:
 
 def apply_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> list[Hit]:
     """Hits about another province than the question's moved after all the others."""
-    if not facets.provinces:
+    if not facets.provinces and not facets.years:
         return hits
     kept = [h for h in hits if not facets.excludes(documents[h.chunk.source])]
     dropped = [h for h in hits if facets.excludes(documents[h.chunk.source])]

@@ -28,7 +28,7 @@ import numpy as np
 from . import __version__
 from .chunking import chunk_documents
 from .documents import CorpusScan, Problem, fingerprint, scan_corpus
-from .embed import Embedder
+from .embed import Embedder, same_model
 from .restore import Vocabulary, build_vocabulary
 from .schema import Chunk, Document
 from .store import BuildLocked, build_lock, new_generation, publish, read_jsonl, read_manifest, write_jsonl
@@ -107,7 +107,8 @@ def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[C
         "qa_bot": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "generation": generation,
-        "embedder": {"name": embedder.name, "dim": int(embedder.dim)},
+        "embedder": {"name": embedder.name, "dim": int(embedder.dim),
+                     "equivalent_to": sorted(getattr(embedder, "equivalent_to", ()))},
         "text": {"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
         "chunking": {"max_chars": CHUNK_CHARS, "overlap_sentences": 1},
         "corpus": {"path": str(Path(corpus).resolve()), "fingerprint": fingerprint(corpus)},
@@ -125,7 +126,7 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
     when it was made by this format and embedder; empty otherwise."""
     manifest = read_manifest(index_dir)
-    if not manifest or manifest.get("format_version") != FORMAT_VERSION or manifest["embedder"]["name"] != embedder.name:
+    if not manifest or manifest.get("format_version") != FORMAT_VERSION or not same_model(manifest["embedder"]["name"], embedder.name):
         return {}, {}
     data = Path(index_dir) / manifest["generation"]
     try:
@@ -230,7 +231,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
             f"reads format {FORMAT_VERSION}: {rebuild}"
         )
     built_by = manifest["embedder"]["name"]
-    if embedder_name is not None and embedder_name != built_by:
+    if embedder_name is not None and not same_model(embedder_name, built_by):
         raise IndexError_(
             f"the index in {index_dir} was built with the embedder {built_by!r}, not {embedder_name!r}: "
             f"query it with {built_by!r}, or {rebuild}"
@@ -263,7 +264,7 @@ def ensure_index(
     """
     manifest = read_manifest(index_dir)
     if manifest is not None and manifest.get("format_version") == FORMAT_VERSION:
-        if manifest["embedder"]["name"] != embedder.name:
+        if not same_model(manifest["embedder"]["name"], embedder.name):
             load_index(index_dir, embedder_name=embedder.name)  # raises with the message
         if manifest["corpus"]["fingerprint"] == fingerprint(corpus):
             return load_index(index_dir, embedder_name=embedder.name), False

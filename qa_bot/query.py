@@ -179,9 +179,14 @@ _NUMBER_CUES = ("bao nhiêu", "mấy", "how many", "how much", "what share of", 
                 "what proportion of", "what percent of", "tỷ lệ", "tỉ lệ")
 
 
+_DAY_CUES = ("ngày nào", "ngày bao nhiêu", "hôm nào", "what date", "what day", "which day", "which date")
+
+
 def _value_wanted(text: str) -> str:
-    """'percent' or 'rank' when the question asks for one, else ''."""
+    """'percent', 'rank' or 'day' when the question asks for one, else ''."""
     probe = fold(text.lower())
+    if any(_compiled(fold(cue)).search(probe) for cue in _DAY_CUES):
+        return "day"
     for wanted, cues in (("rank", _RANK_CUES), ("percent", _PERCENT_CUES)):
         if any(_compiled(fold(cue)).search(probe) for cue in cues):
             return wanted
@@ -227,7 +232,7 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
     before_cue, after_cue = _around_cue(_translate_in_place(matching) if english else matching)
     wants = _value_wanted(matching)
     kind = question_kind(matching)
-    if wants and kind in ("entity", "other"):
+    if wants in ("percent", "rank") and kind in ("entity", "other"):
         kind = "number"  # 'What was … rank', 'What share of …'
     return Query(
         question=question,

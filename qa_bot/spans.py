@@ -18,7 +18,8 @@ MAX_SPAN = 120
 DATA = Path(__file__).with_name("data")
 
 _NUMBER = re.compile(r"(?<![\w/.,])\d+(?:[.,/:]\d+)*(?:\s?%)?(?![\w/])")
-_CLAUSE_END = re.compile(r"[,;:.!?()\[\]“”\"]|\s[–—-]\s")
+_CLAUSE_END = re.compile(r"[,:.](?!\d)|[;!?()\[\]“”\"]|\s[–—-]\s")
+_LIST_END = re.compile(r"[.!?](?:\s|$)")
 _DATE = re.compile(
     r"(?:(?:ngày|sáng|chiều|tối|trưa)\s+)?\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
     r"|(?:(?:ngày|sáng|chiều|tối|trưa)\s+(?:nay\s+)?\(?)?\d{1,2}/\d{1,2}(?:/\d{2,4})?"
@@ -212,6 +213,23 @@ def anchored_candidates(text: str, anchor: list[str]) -> list[tuple[int, int, in
     return found
 
 
+def list_candidates(text: str, anchor: list[str]) -> list[tuple[int, int, int, int]]:
+    """What follows the anchor to the end of the sentence (lists run over ',' and ';'),
+    and runs of capitalised names separated by commas ('Văn phòng HĐND tỉnh, Sở …')."""
+    found = []
+    for v_start, v_end, _, _ in anchored_candidates(text, anchor):
+        end = _LIST_END.search(text, v_start)
+        end_pos = end.start() if end else len(text)
+        found.append((v_start, v_end, *_trim(text, v_start, end_pos)))
+    for m in _NAME_LIST.finditer(text):
+        found.append((m.start(), m.end(), *_trim(text, m.start(), m.end())))
+    return found
+
+
+_NAME = r"[A-ZĐ][^\W\d_]*(?:\s+(?:[A-ZĐ][^\W\d_]*|HĐND|UBND|và))*"
+_NAME_LIST = re.compile(rf"{_NAME}(?:,\s*{_NAME}){{1,6}}")
+
+
 def clause_candidates(text: str) -> list[tuple[int, int, int, int]]:
     """Every clause, and the whole sentence when it is short enough."""
     found = []
@@ -226,16 +244,31 @@ def clause_candidates(text: str) -> list[tuple[int, int, int, int]]:
     return found
 
 
-def candidates(text: str, kind: str, exclude_numbers: set[str], anchor: list[str], places: set[str]):
+def date_candidates(text: str, wants: str) -> list[tuple[int, int, int, int]]:
+    """Dates; when the question asks for a day ('ngày nào'), only those naming one."""
+    found = [c for c in pattern_candidates(text, _DATE) if _plausible_date(text[c[0]:c[1]])]
+    if wants == "day":
+        found = [c for c in found if re.search(r"\d/\d|\d\s+tháng", text[c[0]:c[1]])]
+    return found
+
+
+def candidates(text: str, kind: str, exclude_numbers: set[str], anchor: list[str], places: set[str], wants: str = ""):
     """Candidate spans of `text` for a question of type `kind`, most specific first."""
     if kind == "number":
-        return number_candidates(text, exclude_numbers)
+        found = number_candidates(text, exclude_numbers)
+        if wants == "percent":
+            return [c for c in found if text[c[0]:c[1]].endswith("%")]
+        if wants == "rank":
+            return [c for c in found if "/" in text[c[0]:c[1]] or re.search(r"(?:thứ|hạng)\s*$", text[:c[0]])]
+        return found
     if kind == "person":
         return person_candidates(text, places)
     if kind == "date":
-        return [c for c in pattern_candidates(text, _DATE) if _plausible_date(text[c[0]:c[1]])]
+        return date_candidates(text, wants)
     if kind == "code":
         return pattern_candidates(text, _CODE) + anchored_candidates(text, anchor)
     if kind == "entity":
-        return anchored_candidates(text, anchor) or pattern_candidates(text, _CODE) or pattern_candidates(text, _QUOTED)
+        return anchored_candidates(text, anchor) + pattern_candidates(text, _CODE) + pattern_candidates(text, _QUOTED)
+    if kind in ("list", "describe"):
+        return list_candidates(text, anchor)
     return clause_candidates(text)

@@ -199,6 +199,21 @@ def compound_words(text: str) -> list[str]:
     return words
 
 
+_DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(?:19|20)\d\d)?(?![\d/])")
+_MONTH_WORD = re.compile(r"(?<!\w)th[aá]ng\s+(\d{1,2})(?!\d)")
+
+
+def month_tokens(text: str) -> list[str]:
+    """'@m10' for each month named as a date ('05/10/2021', 'tháng 10', 'tháng 10/2021').
+
+    >>> month_tokens("ngày 05/10/2021 và tháng 3 năm 2020")
+    ['@m10', '@m3']
+    """
+    months = [(m.start(), int(m.group(2))) for m in _DAY_MONTH.finditer(text) if int(m.group(1)) <= 31]
+    months += [(m.start(), int(m.group(1))) for m in _MONTH_WORD.finditer(text)]
+    return [f"@m{month}" for _, month in sorted(months) if 1 <= month <= 12]
+
+
 def lexical_tokens(text: str, segment: bool = True) -> list[str]:
     """BM25 tokens: lowercased syllables and words, each also diacritic-folded.
 
@@ -206,7 +221,7 @@ def lexical_tokens(text: str, segment: bool = True) -> list[str]:
     ['hà', 'ha', 'giang']
     """
     matching = normalize(text).text.lower()
-    tokens: list[str] = []
+    tokens: list[str] = month_tokens(matching)
     for token, _, _ in syllables(matching):
         for part in _parts(token):
             tokens.append(part)
