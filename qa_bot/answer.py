@@ -219,6 +219,11 @@ def _excluded_numbers(query: Query) -> set[str]:
 _TYPED_KINDS = ("number", "date", "person", "code", "entity", "list", "describe")
 
 
+def _meaningful(span: str) -> bool:
+    """Not a list marker or a stray letter ('a', 'P'): a number or two letters at least."""
+    return any(ch.isdigit() for ch in span) or sum(ch.isalpha() for ch in span) >= 2
+
+
 def _in_question(text: str, query: Query) -> bool:
     """A candidate the question itself names ('ISO 9001:2015' asked 'before ISO 9001:2015')."""
     folded = fold(text.lower()).strip()
@@ -234,7 +239,7 @@ def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWe
     best, best_score = None, float("-inf")
     conflicts = 0
     for v_start, v_end, sp_start, sp_end in typed:
-        if _in_question(text[v_start:v_end], query):
+        if _in_question(text[v_start:v_end], query) or not _meaningful(text[sp_start:sp_end]):
             continue
         if query.kind in ("number", "date", "code") and _years_fit(text[slice(*_segment(text, v_start, v_end))], query.years) < 0:
             conflicts += 1  # the value belongs to another year than the one asked

@@ -1,4 +1,4 @@
-"""The `qa-bot` command: build, ask, eval (the contract of ../eval/README.md)."""
+"""The `qa-bot` command: build, ask, eval (the contract of ../eval/README.md), show."""
 
 from __future__ import annotations
 
@@ -56,17 +56,25 @@ def main() -> None:
     """Answers retrieved and highlighted in Vietnamese documents on administrative reform."""
 
 
+MAX_FILE_MB = click.option(
+    "--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=50, show_default=True,
+    help="Size limit of a file: a larger one is not read (a build reports it).",
+)
+
+
 @main.command()
 @CORPUS
 @INDEX
 @EMBEDDER
-def build(corpus: Path, index_dir: Path, embedder: str) -> None:
+@MAX_FILE_MB
+def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float) -> None:
     """(Re)build the index of a folder of documents."""
     from .embed import get_embedder
     from .index import IndexError_, build_index
 
     try:
-        index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress())
+        index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
+                            max_bytes=int(max_file_mb * 1_000_000))
     except IndexError_ as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
@@ -77,6 +85,43 @@ def build(corpus: Path, index_dir: Path, embedder: str) -> None:
         click.echo(line, err=True)
     counts = index.manifest["counts"]
     click.echo(f"indexed {counts['documents']} documents, {counts['chunks']} chunks into {index_dir}", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder FILE is in (FILE as `ask` names its source).")
+@click.option("--start", type=click.IntRange(min=0), default=None, help="First character to print.")
+@click.option("--end", type=click.IntRange(min=0), default=None, help="Character after the last one to print.")
+@MAX_FILE_MB
+def show(file: Path, corpus: Path | None, start: int | None, end: int | None, max_file_mb: float) -> None:
+    """Print the text of FILE as qa-bot indexes it: character offsets point into it.
+
+    With --start/--end, only those characters (e.g. a quote's char_start and
+    char_end). For a PDF, the character range of each page goes to standard error.
+    A name that begins with '-' goes after '--': qa-bot show -- -notes.txt
+    """
+    from .extract import ExtractionError, extract
+
+    path = corpus / file if corpus is not None else file
+    if not path.is_file():
+        raise click.ClickException(f"no such file: {path}")
+    try:
+        extracted = extract(path, max_bytes=int(max_file_mb * 1_000_000))
+    except ExtractionError as err:
+        raise click.ClickException(f"cannot read {path}: {err}") from None
+    text = extracted.text
+    start = 0 if start is None else start
+    end = len(text) if end is None else end
+    if not start <= end <= len(text):
+        raise click.ClickException(f"--start {start} --end {end} is not a range of the text (0 to {len(text)} characters)")
+    for number, (page_start, page_end) in enumerate(extracted.pages, 1):
+        click.echo(f"page {number}: characters {page_start}–{page_end}", err=True)
+    out = click.get_binary_stream("stdout")
+    out.write(text[start:end].encode("utf-8", errors="replace"))
+    if out.isatty() and not text[start:end].endswith("\n"):
+        out.write(b"\n")
+    out.flush()
 
 
 def _highlight(sentence: str, start: int, end: int) -> str:

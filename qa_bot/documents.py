@@ -10,9 +10,11 @@ from pathlib import Path
 from .extract import SUFFIXES, ExtractionError, detect_meta, extract
 from .schema import Document
 
-__all__ = ["Problem", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "fingerprint", "read_metadata"]
+__all__ = ["Problem", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "fingerprint", "read_metadata",
+           "MAX_FILE_BYTES"]
 
 METADATA_FILE = "metadata.jsonl"
+MAX_FILE_BYTES = 50_000_000  # a larger file is reported, not read
 META_FIELDS = ("title", "province", "date", "outlet", "author")
 
 
@@ -45,8 +47,25 @@ def fingerprint(folder: Path) -> str:
         paths.append(folder / METADATA_FILE)
     for path in paths:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(_sha256(path).digest())
+        except OSError:  # unreadable, or gone: scan_corpus reports it
+            digest.update(b"unreadable")
     return digest.hexdigest()
+
+
+def _sha256(path: Path):
+    """sha256 of a file, read in blocks (a huge file is never held in memory)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest
+
+
+def _links(folder: Path) -> list[Path]:
+    """Symbolic links with a document suffix: not followed, so reported."""
+    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.suffix.lower() in SUFFIXES)
 
 
 def read_metadata(folder: Path) -> dict[str, dict]:
@@ -67,7 +86,7 @@ def read_metadata(folder: Path) -> dict[str, dict]:
     return records
 
 
-def read_document(path: Path, source: str, sidecar: dict, max_bytes: int = 50_000_000) -> Document:
+def read_document(path: Path, source: str, sidecar: dict, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """One document: extracted text, and metadata from the sidecar, else the file, else the text.
 
     Raises ExtractionError with a one-line reason when the file cannot be read.
@@ -92,13 +111,13 @@ class CorpusScan:
 
 
 def _file_key(path: Path, sidecar: dict) -> str:
-    digest = hashlib.sha256(path.read_bytes())
+    digest = _sha256(path)
     digest.update(json.dumps(sidecar, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
 def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = None,
-                max_bytes: int = 50_000_000) -> CorpusScan:
+                max_bytes: int = MAX_FILE_BYTES) -> CorpusScan:
     """Read every document of `folder`; a file whose hash is in `cache` is not read again.
 
     `cache` maps source → (hash, Document) from the previous build. A file whose
@@ -107,6 +126,7 @@ def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = No
     folder = Path(folder)
     metadata = read_metadata(folder)
     scan = CorpusScan([], [], {}, set())
+    scan.problems += [Problem(p.relative_to(folder).as_posix(), "symbolic link, not followed") for p in _links(folder)]
     seen: dict[str, str] = {}
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
@@ -114,7 +134,7 @@ def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = No
         try:
             key = _file_key(path, sidecar)
             cached = (cache or {}).get(source)
-            if cached and cached[0] == key:
+            if cached and cached[0] == key and path.stat().st_size <= max_bytes:
                 doc = cached[1]
                 scan.reused.add(source)
             else:
@@ -135,7 +155,7 @@ def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = No
     return scan
 
 
-def load_corpus(folder: Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Problem]]:
+def load_corpus(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Problem]]:
     """Every readable document of `folder`, and a Problem for each one that is not."""
     scan = scan_corpus(folder, max_bytes=max_bytes)
     return scan.documents, scan.problems

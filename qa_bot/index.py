@@ -27,7 +27,7 @@ import numpy as np
 
 from . import __version__
 from .chunking import chunk_documents
-from .documents import CorpusScan, Problem, fingerprint, scan_corpus
+from .documents import MAX_FILE_BYTES, CorpusScan, Problem, fingerprint, scan_corpus
 from .embed import Embedder, same_model
 from .restore import Vocabulary, build_vocabulary
 from .schema import Chunk, Document
@@ -177,9 +177,9 @@ def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
     return report
 
 
-def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress) -> BuildReport:
+def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress, max_bytes: int) -> BuildReport:
     previous_docs, vectors_cache = _previous(index_dir, embedder)
-    scan = scan_corpus(corpus, cache=previous_docs)
+    scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
     vectors = _embed(chunks, embedder, vectors_cache, progress, report)
@@ -199,18 +199,20 @@ def build_index(
     index_dir: Path,
     embedder: Embedder,
     progress: Callable[[str, int, int], None] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> Index:
     """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
 
     `progress(stage, done, total)` is called while embedding; the returned index
-    carries what changed in `.report`. A second build at the same time is refused.
+    carries what changed in `.report`. Files larger than `max_bytes` are reported,
+    not read. A second build at the same time is refused.
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
     if not corpus.is_dir():
         raise IndexError_(f"corpus folder not found: {corpus}")
     try:
         with build_lock(index_dir):
-            report = _build_locked(corpus, index_dir, embedder, progress)
+            report = _build_locked(corpus, index_dir, embedder, progress, max_bytes)
     except BuildLocked as err:
         raise IndexError_(str(err)) from None
     index = load_index(index_dir, embedder_name=embedder.name)
