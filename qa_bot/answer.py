@@ -190,6 +190,7 @@ class _Candidate:
     score: float
     confidence: float
     span: tuple[int, int]  # source offsets
+    value: str = ""  # the number, name, date or code itself, when the span is typed
 
 
 _GENERIC_NOUNS = frozenset({"dieu", "cai", "viec", "nhung", "cac", "la", "so", "thu", "nhu", "the", "ra", "sao"})
@@ -233,10 +234,10 @@ def _in_question(text: str, query: Query) -> bool:
 def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWeights, places):
     """The span of the asked type nearest the question's terms, else the best clause.
 
-    Returns (span, closeness score, whether the span is of the asked type).
+    Returns (span, closeness score, the value when the span is of the asked type, else "").
     """
     typed = candidates(text, query.kind, _excluded_numbers(query), _anchor(query), places, query.wants)
-    best, best_score = None, float("-inf")
+    best, best_score, value = None, float("-inf"), ""
     conflicts = 0
     for v_start, v_end, sp_start, sp_end in typed:
         if _in_question(text[v_start:v_end], query) or not _meaningful(text[sp_start:sp_end]):
@@ -247,17 +248,17 @@ def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWe
         fit = _fit(text, v_start, v_end, (sp_start, sp_end), query, weight)
         near = _proximity(text, v_start, v_end, question_terms, weight) + fit
         if near > best_score:
-            best, best_score = (sp_start, sp_end), near
+            best, best_score, value = (sp_start, sp_end), near, text[v_start:v_end]
     if best is not None:
-        return best, best_score, True
+        return best, best_score, value
     if conflicts:
-        return (0, 0), float("-inf"), False
+        return (0, 0), float("-inf"), ""
     best_score = -1.0
     for _, _, sp_start, sp_end in candidates(text, "other", set(), [], places):
         inside = coverage(list(question_terms), term_set(text[sp_start:sp_end]), weight)
         if inside > best_score:
             best, best_score = (sp_start, sp_end), inside
-    return best or (0, 0), 0.0, False
+    return best or (0, 0), 0.0, ""
 
 
 def _pairs(terms: list[str]) -> set[tuple[str, str]]:
@@ -293,7 +294,8 @@ def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
         if len(syllables(sentence.text)) < 3:
             continue  # page clutter ('vn', 'Xác thực') is no answer
         sent_cov = coverage(query.terms, term_set(sentence.text), weight)
-        best, best_score, typed = _best_span(sentence.text, query, question_terms, weight, places)
+        best, best_score, value = _best_span(sentence.text, query, question_terms, weight, places)
+        typed = bool(value)
         confidence = 0.6 * sent_cov + 0.4 * context_cov
         if best_score == float("-inf"):
             confidence *= 0.4  # its values are of another year than the one asked
@@ -305,7 +307,7 @@ def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
         score = (confidence + 0.3 * typed * (query.kind in _TYPED_KINDS) + 0.1 * _phrase_coverage(query, sentence.text, weight)
                  + 0.2 * max(-1.0, min(1.0, best_score / total)) + 0.05 / (1 + rank))
         span = sentence.to_source(*best)
-        found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1])))
+        found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1]), value))
     return found
 
 
@@ -341,4 +343,5 @@ def pick_answer(
         span=text[span_start:span_end],
         score=round(best.confidence, 4),
         hit=best.hit,
+        value=best.value,
     )

@@ -77,6 +77,17 @@ class Result:
         return record
 
 
+def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
+    """The passage that holds the answer first, then the others that name the same
+    value (they corroborate it: a journalist checks them), then the rest."""
+    value = " ".join(answer.value.casefold().split())
+    others = [h for h in hits if h.chunk.id != answer.hit.chunk.id]
+    if len(value) < 3:
+        return [answer.hit] + others
+    naming = [h for h in others if value in " ".join(h.chunk.text.casefold().split())]
+    return [answer.hit] + naming + [h for h in others if h not in naming]
+
+
 class QA:
     """An index and its embedder, loaded once, answering questions."""
 
@@ -117,7 +128,7 @@ class QA:
         hits = apply_facets(hits, facets, self.index.documents)
         answerable = [h for h in hits if not facets.excludes(self.index.documents[h.chunk.source], h.chunk.text)]
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, facets.place_keys(), threshold)
-        if answer is not None:  # the passage that holds the answer is shown first
-            hits = [answer.hit] + [h for h in hits if h.chunk.id != answer.hit.chunk.id]
+        if answer is not None:
+            hits = _answer_first(hits, answer)
         latency = (time.perf_counter() - started) * 1000
         return Result(question, query, hits[:k], answer, latency, facets, message)

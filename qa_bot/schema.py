@@ -73,3 +73,4 @@ class Answer:
     span: str
     score: float
     hit: Hit
+    value: str = ""  # the number, name, date or code the span is built around
