@@ -150,6 +150,16 @@ def _print_result(result, documents) -> None:
     click.echo(click.style(f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}", dim=True))
 
 
+def _json(record: dict, indent: int | None = None) -> str:
+    """JSON with UTF-8 text; escaped (as the input had it) when a lone surrogate makes that impossible."""
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # '"\\ud800"' is valid JSON, but no UTF-8
+        text = json.dumps(record, indent=indent)
+    return text
+
+
 def _ask_jsonl(qa, k: int) -> None:
     for line in sys.stdin:
         if not line.strip():
@@ -163,7 +173,7 @@ def _ask_jsonl(qa, k: int) -> None:
         result.id = record.get("id") if isinstance(record, dict) else None
         if not question:
             result.message = "no 'question' in this line"
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(_json(result.to_json()) + "\n")
         sys.stdout.flush()
 
 
@@ -185,7 +195,7 @@ def ask(question, corpus, index_dir, embedder, jsonl, as_json, k) -> None:
         return
     result = qa.ask(question, k=k)
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        click.echo(_json(result.to_json(), indent=2))
     else:
         _print_result(result, qa.index.documents)
 

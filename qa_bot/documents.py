@@ -46,7 +46,7 @@ def fingerprint(folder: Path) -> str:
     if (folder / METADATA_FILE).is_file():
         paths.append(folder / METADATA_FILE)
     for path in paths:
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         try:
             digest.update(_sha256(path).digest())
         except OSError:  # unreadable, or gone: scan_corpus reports it
@@ -61,6 +61,11 @@ def _sha256(path: Path):
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return digest
+
+
+def _shown(source: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) become '�'."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _links(folder: Path) -> list[Path]:
@@ -126,10 +131,14 @@ def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = No
     folder = Path(folder)
     metadata = read_metadata(folder)
     scan = CorpusScan([], [], {}, set())
-    scan.problems += [Problem(p.relative_to(folder).as_posix(), "symbolic link, not followed") for p in _links(folder)]
+    scan.problems += [Problem(_shown(p.relative_to(folder).as_posix()), "symbolic link, not followed")
+                      for p in _links(folder)]
     seen: dict[str, str] = {}
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
+        if _shown(source) != source:  # the index, the manifest and answers are UTF-8
+            scan.problems.append(Problem(_shown(source), "file name is not valid UTF-8: rename the file"))
+            continue
         sidecar = metadata.get(source, {})
         try:
             key = _file_key(path, sidecar)
