@@ -226,7 +226,7 @@ def _meaningful(span: str) -> bool:
 
 
 def _in_question(text: str, query: Query) -> bool:
-    """A candidate the question itself names ('ISO 9001:2015' asked 'before ISO 9001:2015')."""
+    """A candidate the question itself names ('ISO 14001:2015' in 'before ISO 14001:2015')."""
     folded = fold(text.lower()).strip()
     return len(folded) > 3 and folded in fold(query.matching.lower())
 

@@ -96,7 +96,7 @@ _YEARISH = re.compile(r"(?:năm|giai đoạn|đến|từ|quý [IV]+)\s*$|[-–]\
 
 
 def _plausible_date(text: str) -> bool:
-    """'5/10' is a date, '60/63' (a rank) is not: day ≤ 31 and month ≤ 12."""
+    """'5/10' is a date, '45/63' (a rank) is not: day ≤ 31 and month ≤ 12."""
     numbers = [int(n) for n in re.findall(r"\d+", text)]
     if re.search(r"\d/\d", text) and len(numbers) >= 2:
         return numbers[0] <= 31 and numbers[1] <= 12 if "/" in text.split()[-1] else True
@@ -167,7 +167,7 @@ _ORG_WORDS = frozenset(fold(w) for w in (
 
 
 def _capitalised_runs(text: str):
-    """Runs of two or more words that start with a capital letter ('Nguyễn Văn Sơn')."""
+    """Runs of two or more words that start with a capital letter ('Trần Thị Hoa')."""
     return re.finditer(r"(?<!\w)(?:[^\W\d_][^\W\d_]*[ \t]+)+[^\W\d_]+", _mask_lowercase_words(text))
 
 

@@ -135,7 +135,7 @@ def fold(text: str) -> str:
 
 
 # A token: letters/digits, joined through . , / : - when both sides continue it
-# (numbers such as 1.565 and 67,87; codes such as 10/TB-VPUBND, ISO 9001:2015).
+# (numbers such as 1.565 and 12,5; codes such as 25/KH-UBND, ISO 14001:2015).
 _TOKEN = re.compile(r"[^\W_]+(?:[.,/:\-][^\W_]+)*%?")
 
 
@@ -152,8 +152,8 @@ _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 def number_values(token: str) -> list[str]:
     """Canonical values of a Vietnamese or English number ('1.565' → ['1565']).
 
-    >>> number_values("67,87%"), number_values("1,565"), number_values("08")
-    (['67.87'], ['1.565', '1565'], ['8'])
+    >>> number_values("12,5%"), number_values("1,565"), number_values("08")
+    (['12.5'], ['1.565', '1565'], ['8'])
     """
     digits = token.rstrip("%")
     values = []
@@ -171,7 +171,7 @@ def number_values(token: str) -> list[str]:
 def _parts(token: str) -> list[str]:
     """A token, its number values ('#1565') and the pieces of a code.
 
-    '10/tb-vpubnd' → itself, '10', 'tb', 'vpubnd'; '1.565' → itself, '#1565'.
+    '25/kh-ubnd' → itself, '25', 'kh', 'ubnd'; '1.565' → itself, '#1565'.
     """
     values = number_values(token)
     if values:
