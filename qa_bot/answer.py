@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .query import Query, abbreviations
+from .query import Query, abbreviation_syllables
 from .restore import Vocabulary
 from .schema import Answer, Document, Hit
 from .spans import candidates, clause_bounds
@@ -38,7 +38,6 @@ class TermWeights:
             key = fold(word)
             self.counts[key] = self.counts.get(key, 0) + count
         self.total = sum(self.counts.values()) or 1
-
         self._cache: dict[str, float] = {}
 
     def __call__(self, term: str) -> float:
@@ -52,20 +51,11 @@ def _weights(vocabulary: Vocabulary) -> TermWeights:
     return TermWeights(vocabulary)
 
 
-@lru_cache(maxsize=1)
-def _abbreviation_terms() -> dict[str, list[str]]:
-    """Folded abbreviation → folded syllables of its first expansion."""
-    return {
-        fold(abbr.lower()): [fold(w.lower()) for w, _, _ in syllables(expansions[0])]
-        for abbr, expansions in abbreviations().items()
-    }
-
-
 @lru_cache(maxsize=200_000)
 def term_set(text: str) -> frozenset[str]:
     """Folded syllables of `text`, number values, and the words of its abbreviations."""
     terms: set[str] = set()
-    expand = _abbreviation_terms()
+    expand = abbreviation_syllables()
     for token, _, _ in syllables(text.lower()):
         folded = fold(token)
         terms.add(folded)
@@ -108,7 +98,7 @@ def _proximity(text: str, start: int, end: int, terms: set[str], weight: TermWei
     for token, t_start, t_end in syllables(text.lower()):
         if start <= t_start < end:
             continue
-        matched = (terms & term_set(token)) - {fold(token)} | ({fold(token)} & terms)
+        matched = terms & term_set(token)
         if matched:
             distance = t_start - end if t_start >= end else start - t_end
             closeness = math.exp(-max(distance, 0) / 40) * (1.0 if seg_start <= t_start < seg_end else 0.33)
@@ -120,7 +110,7 @@ def _terms_in_order(text: str) -> list[str]:
     """Folded content syllables of `text` in order, abbreviations spelled out."""
     out = []
     for token, _, _ in syllables(text.lower()):
-        expanded = _abbreviation_terms().get(fold(token))
+        expanded = abbreviation_syllables().get(fold(token))
         out.extend(expanded or [fold(token)])
     return out
 
@@ -160,16 +150,16 @@ def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, w
     value = text[start:end]
     described = term_set(re.sub(r"\([^()]*\)", " ", text[end:span[1]])) & set(query.terms)
     score += sum(weight(w) for w in described)
-    clause_start, clause_end = clause_bounds(text, end)
-    after = _terms_in_order(text[end:clause_end])[:len(query.after_cue) + 2]
-    before = _terms_in_order(text[clause_bounds(text, start)[0]:start])[-(len(query.before_cue) + 2):]
+    lead = text[clause_bounds(text, start)[0]:start]  # the clause up to the value
+    lead_terms = _terms_in_order(lead)
+    after = _terms_in_order(text[end:clause_bounds(text, end)[1]])[:len(query.after_cue) + 2]
     if query.before_cue:
         score += 2.0 * _window_match(query.after_cue, after, weight)
-        score += 1.5 * _window_match(query.before_cue, before, weight)
+        score += 1.5 * _window_match(query.before_cue, lead_terms[-(len(query.before_cue) + 2):], weight)
     else:  # 'What share of X …?': X may stand on either side of the value
-        before = _terms_in_order(text[clause_bounds(text, start)[0]:start])[-(len(query.after_cue) + 2):]
+        before = lead_terms[-(len(query.after_cue) + 2):]
         score += 2.0 * max(_window_match(query.after_cue, after, weight), _window_match(query.after_cue, before, weight))
-    if _SUBSET.search(text[clause_bounds(text, start)[0]:start]):
+    if _SUBSET.search(lead):
         score -= unit  # '…, trong đó 1.565 …' is a part of the total before it
     if text[:start].rfind("(") > text[:start].rfind(")"):
         score -= unit  # a value inside '( … )' is usually a detail of the one before it
@@ -231,12 +221,32 @@ def _in_question(text: str, query: Query) -> bool:
     return len(folded) > 3 and folded in fold(query.matching.lower())
 
 
-def _best_span(text: str, query: Query, question_terms: set[str], weight: TermWeights, places):
+@dataclass(frozen=True)
+class _Asked:
+    """What every sentence is scored against, worked out once per question."""
+
+    query: Query
+    weight: TermWeights
+    places: frozenset[str]
+    terms: frozenset[str]
+    anchor: list[str]
+    excluded: set[str]
+    total: float  # the weight of all the question's terms
+
+    @classmethod
+    def of(cls, query: Query, weight: TermWeights, places) -> "_Asked":
+        terms = frozenset(query.terms)
+        total = sum(weight(t) for t in terms) or 1.0
+        return cls(query, weight, frozenset(places), terms, _anchor(query), _excluded_numbers(query), total)
+
+
+def _best_span(text: str, asked: _Asked):
     """The span of the asked type nearest the question's terms, else the best clause.
 
     Returns (span, closeness score, the value when the span is of the asked type, else "").
     """
-    typed = candidates(text, query.kind, _excluded_numbers(query), _anchor(query), places, query.wants)
+    query, weight, question_terms, places = asked.query, asked.weight, asked.terms, asked.places
+    typed = candidates(text, query.kind, asked.excluded, asked.anchor, places, query.wants)
     best, best_score, value = None, float("-inf"), ""
     conflicts = 0
     for v_start, v_end, sp_start, sp_end in typed:
@@ -283,18 +293,18 @@ def _unit_missing(text: str, span: tuple[int, int], query: Query) -> bool:
     return not any(w in term_set(text[span[0]:span[1]]) for w in head)
 
 
-def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
+def _sentence_candidates(asked: _Asked, hit: Hit, rank: int, doc: Document) -> list[_Candidate]:
     """Score each sentence of one passage and choose its best span."""
+    query, weight = asked.query, asked.weight
     context_terms = term_set(hit.chunk.text + " " + doc.title + " " + str(doc.meta.get("province", "")))
     context_cov = coverage(query.terms, context_terms, weight)
-    total = sum(weight(t) for t in question_terms) or 1.0
     found = []
     for s_start, s_end in hit.chunk.sentences:
         sentence = normalize(doc.text[s_start:s_end])
         if len(syllables(sentence.text)) < 3:
             continue  # page clutter ('vn', 'Xác thực') is no answer
         sent_cov = coverage(query.terms, term_set(sentence.text), weight)
-        best, best_score, value = _best_span(sentence.text, query, question_terms, weight, places)
+        best, best_score, value = _best_span(sentence.text, asked)
         typed = bool(value)
         confidence = 0.6 * sent_cov + 0.4 * context_cov
         if best_score == float("-inf"):
@@ -305,7 +315,7 @@ def _sentence_candidates(query, hit, rank, doc, weight, places, question_terms):
         if typed and _unit_missing(sentence.text, best, query):
             confidence *= 0.6  # a number, but not of the thing asked about
         score = (confidence + 0.3 * typed * (query.kind in _TYPED_KINDS) + 0.1 * _phrase_coverage(query, sentence.text, weight)
-                 + 0.2 * max(-1.0, min(1.0, best_score / total)) + 0.05 / (1 + rank))
+                 + 0.2 * max(-1.0, min(1.0, best_score / asked.total)) + 0.05 / (1 + rank))
         span = sentence.to_source(*best)
         found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1]), value))
     return found
@@ -320,12 +330,10 @@ def pick_answer(
     threshold: float = ABSTAIN_THRESHOLD,
 ) -> Answer | None:
     """The best sentence and span among the top hits, or None to abstain."""
-    weight = _weights(vocabulary)
-    question_terms = set(query.terms)
+    asked = _Asked.of(query, _weights(vocabulary), places)
     pool: list[_Candidate] = []
     for rank, hit in enumerate(hits[:SENTENCES_FROM]):
-        doc = documents[hit.chunk.source]
-        pool.extend(_sentence_candidates(query, hit, rank, doc, weight, places, question_terms))
+        pool.extend(_sentence_candidates(asked, hit, rank, documents[hit.chunk.source]))
     if not pool:
         return None
     best = max(pool, key=lambda c: c.score)

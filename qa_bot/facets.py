@@ -15,7 +15,7 @@ from .provinces import find_provinces, load_provinces
 from .schema import Document, Hit
 from .text import fold
 
-__all__ = ["Facets", "question_facets", "apply_facets", "document_province", "place_names"]
+__all__ = ["Facets", "question_facets", "split_by_facets", "document_province", "place_names"]
 
 MERGER_DATE = "2025-07-01"  # the 34 provinces of the 2025 merger exist from this day
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -54,7 +54,7 @@ class Facets:
     provinces: tuple[str, ...] = ()
     years: tuple[str, ...] = field(default_factory=tuple)
 
-    def excludes(self, doc: Document, passage: str = "") -> bool:
+    def excludes(self, doc: Document) -> bool:
         """True when `doc` is about another province than the question names, or was
         written before the year the question asks about (and never names that year)."""
         if self._too_early(doc):
@@ -82,20 +82,15 @@ class Facets:
                 return True
         return False
 
-    def place_keys(self) -> frozenset[str]:
-        """Folded names of all provinces, for telling places from people."""
-        return place_names()
-
 
 def question_facets(question: str) -> Facets:
     """The provinces and years that `question` names."""
     return Facets(_provinces_in(question), tuple(_YEAR.findall(question)))
 
 
-def apply_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> list[Hit]:
-    """Hits about another province than the question's moved after all the others."""
+def split_by_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> tuple[list[Hit], list[Hit]]:
+    """(hits that may answer, hits about another province or an earlier year), each in order."""
     if not facets.provinces and not facets.years:
-        return hits
-    kept = [h for h in hits if not facets.excludes(documents[h.chunk.source])]
-    dropped = [h for h in hits if facets.excludes(documents[h.chunk.source])]
-    return kept + dropped
+        return hits, []
+    excluded = {source: facets.excludes(documents[source]) for source in {h.chunk.source for h in hits}}
+    return [h for h in hits if not excluded[h.chunk.source]], [h for h in hits if excluded[h.chunk.source]]

@@ -9,7 +9,7 @@ from typing import Callable
 
 from .answer import ABSTAIN_THRESHOLD, pick_answer
 from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
-from .facets import Facets, apply_facets, question_facets
+from .facets import Facets, place_names, question_facets, split_by_facets
 from .index import Index, ensure_index, load_index
 from .query import Query, analyze
 from .retrieve import search
@@ -125,9 +125,9 @@ class QA:
         query = analyze(cleaned, self.index.vocabulary)
         facets = question_facets(cleaned + " \n " + query.matching)
         hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode)
-        hits = apply_facets(hits, facets, self.index.documents)
-        answerable = [h for h in hits if not facets.excludes(self.index.documents[h.chunk.source], h.chunk.text)]
-        answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, facets.place_keys(), threshold)
+        answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
+        hits = answerable + elsewhere  # documents about another province or year come last
+        answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
         if answer is not None:
             hits = _answer_first(hits, answer)
         latency = (time.perf_counter() - started) * 1000

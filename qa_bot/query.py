@@ -11,7 +11,7 @@ from pathlib import Path
 from .restore import Vocabulary, restore_diacritics
 from .text import fold, lexical_tokens, normalize, syllables
 
-__all__ = ["Query", "analyze", "abbreviations", "question_kind"]
+__all__ = ["Query", "analyze", "abbreviations", "abbreviation_syllables", "question_kind"]
 
 DATA = Path(__file__).with_name("data")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -33,13 +33,19 @@ def _has_diacritics(text: str) -> bool:
     return fold(text) != text
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern:
+@lru_cache(maxsize=4096)
+def _compiled(phrase: str) -> re.Pattern:
+    """`phrase` as whole words, case-insensitive."""
     return re.compile(r"(?<![^\W_])" + re.escape(phrase) + r"(?![^\W_])", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
-def _compiled(phrase: str) -> re.Pattern:
-    return _phrase_pattern(phrase)
+@lru_cache(maxsize=1)
+def abbreviation_syllables() -> dict[str, list[str]]:
+    """Folded lowercase abbreviation → folded syllables of its first expansion."""
+    return {
+        fold(abbr.lower()): [fold(w.lower()) for w, _, _ in syllables(expansions[0])]
+        for abbr, expansions in abbreviations().items()
+    }
 
 
 def question_kind(question: str) -> str:
@@ -107,32 +113,29 @@ def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _translate_in_place(text: str) -> str:
-    """`text` with each glossary phrase replaced by its first Vietnamese term, in place.
+@lru_cache(maxsize=1)
+def _glossary_phrases() -> list[str]:
+    return sorted(_load("glossary_en.json"), key=len, reverse=True)
 
-    'How many administrative procedures does Ha Giang have' → 'how many thủ tục
-    hành chính does ha giang have': the question keeps its order, so the words
-    around 'how many' can be read like those around 'bao nhiêu'.
+
+def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
+    """Read an English question through the glossary, longest phrases first.
+
+    Returns the (English phrase, Vietnamese term) pairs found, the text left once
+    they are taken out, and the text with each phrase replaced in place by its
+    first Vietnamese term ('how many thủ tục hành chính does ha giang have'), so
+    that the words around 'how many' can be read like those around 'bao nhiêu'.
     """
     glossary = _load("glossary_en.json")
-    out = text.lower()
-    for phrase in sorted(glossary, key=len, reverse=True):
-        out = _compiled(phrase).sub(lambda _m, p=phrase: glossary[p][0], out)
-    return out
-
-
-def _translate_english(text: str) -> tuple[list[tuple[str, str]], str]:
-    """(English phrase, Vietnamese term) pairs from the glossary, longest phrases
-    first, and the text left once they are taken out."""
-    glossary = _load("glossary_en.json")
-    rest = text.lower()
+    rest = in_place = text.lower()
     found = []
-    for phrase in sorted(glossary, key=len, reverse=True):
+    for phrase in _glossary_phrases():
         pattern = _compiled(phrase)
         if pattern.search(rest):
             found.extend((phrase, vi) for vi in glossary[phrase])
             rest = pattern.sub(" ", rest)
-    return found, rest
+        in_place = pattern.sub(lambda _m, vi=glossary[phrase][0]: vi, in_place)
+    return found, rest, in_place
 
 
 def _looks_english(text: str) -> bool:
@@ -150,15 +153,11 @@ def _content_terms(text: str) -> list[str]:
     """Folded lowercase syllables of `text` that are not stopwords, with each
     abbreviation replaced by the syllables of its expansion."""
     stop = _stopwords()
-    expand = {fold(a.lower()): e[0] for a, e in abbreviations().items()}
+    expand = abbreviation_syllables()
     terms = []
     for token, _, _ in syllables(text.lower()):
-        if token in stop:
-            continue
-        if fold(token) in expand:
-            terms.extend(fold(w) for w, _, _ in syllables(expand[fold(token)]))
-        else:
-            terms.append(fold(token))
+        if token not in stop:
+            terms.extend(expand.get(fold(token)) or [fold(token)])
     return list(dict.fromkeys(terms))
 
 
@@ -217,8 +216,9 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
     if vocabulary is not None and not english and not _has_diacritics(matching):
         matching = restore_diacritics(matching, vocabulary)
     expansions = _expand_abbreviations(matching)
+    cue_text = matching
     if english:
-        translations, rest = _translate_english(matching)
+        translations, rest, cue_text = _translate_english(matching)
         expansions += translations
         terms = _english_terms(rest, translations)
     else:
@@ -229,7 +229,7 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         stop = set(_load("question_words.json")["stopwords_en"])
         tokens = [t for t in tokens if t not in stop]
     numbers = [tok for tok, _, _ in syllables(matching) if any(ch.isdigit() for ch in tok)]
-    before_cue, after_cue = _around_cue(_translate_in_place(matching) if english else matching)
+    before_cue, after_cue = _around_cue(cue_text)
     wants = _value_wanted(matching)
     kind = question_kind(matching)
     if wants in ("percent", "rank") and kind in ("entity", "other"):
