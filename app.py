@@ -4,29 +4,52 @@ Answers are never generated: each one is a span of a source document,
 shown highlighted inside its sentence and passage, with where it comes from.
 The corpus and index folders are `corpus/` and `index/` next to this file,
 or QA_BOT_CORPUS / QA_BOT_INDEX (and QA_BOT_EMBEDDER) from the environment.
+Uploaded documents are kept in the corpus folder's `uploads/`; 👍/👎 feedback
+goes to QA_BOT_FEEDBACK (default `feedback/feedback.jsonl` next to this file).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import Counter
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from qa_bot.embed import DEFAULT_EMBEDDER
-from qa_bot.index import IndexError_
+from qa_bot.export import answer_json, answer_markdown, quote
+from qa_bot.feedback import append_feedback, feedback_record
+from qa_bot.filters import Filters, filter_options
+from qa_bot.index import IndexError_, build_index
 from qa_bot.pipeline import QA
-from qa_bot.render import CSS, answer_card, escape_markdown, escape_text, passage_block
+from qa_bot.query import DATA, abbreviations_in
+from qa_bot.render import (
+    CSS,
+    answer_card,
+    document_html,
+    escape_markdown,
+    escape_text,
+    parse_range,
+    passage_block,
+)
+from qa_bot.ui_text import text_for
+from qa_bot.uploads import save_upload
 
 HERE = Path(__file__).resolve().parent
 CORPUS = Path(os.environ.get("QA_BOT_CORPUS") or HERE / "corpus")
 INDEX = Path(os.environ.get("QA_BOT_INDEX") or HERE / "index")
 EMBEDDER = os.environ.get("QA_BOT_EMBEDDER") or DEFAULT_EMBEDDER
-ABSTAIN = "Không tìm thấy thông tin trong tài liệu."
+FEEDBACK = Path(os.environ.get("QA_BOT_FEEDBACK") or HERE / "feedback" / "feedback.jsonl")
+EXAMPLES = DATA / "examples.json"  # general examples; a corpus may bring its own examples.json
+UPLOAD_TYPES = ["txt", "html", "htm", "pdf", "docx"]
 
-st.set_page_config(page_title="Hỏi đáp cải cách hành chính", page_icon="📄", layout="centered")
+LANG = "en" if st.session_state.get("english") else "vi"
+T = text_for(LANG)
+
+st.set_page_config(page_title=T["page_title"], page_icon="📄", layout="centered")
 st.markdown(CSS, unsafe_allow_html=True)
 
 
@@ -50,7 +73,7 @@ class Loader:
         try:
             corpus = self.corpus if self.corpus.is_dir() else None
             self.qa = QA.open(corpus, self.index_dir, self.embedder, progress=self._progress)
-        except Exception as err:  # shown on the page
+        except Exception as err:  # noqa: BLE001 - shown on the page
             self.error = err
         finally:
             self.finished.set()
@@ -69,37 +92,153 @@ def open_qa() -> QA:
         slot = st.empty()
         while not job.finished.wait(0.25):
             if job.total:
-                slot.progress(job.done / job.total, text=f"Đang xây dựng chỉ mục (lần đầu): {job.done}/{job.total} đoạn")
+                slot.progress(job.done / job.total, text=T["building"].format(done=job.done, total=job.total))
             else:
-                slot.progress(0.0, text="Đang tải chỉ mục tài liệu… (lần chạy đầu tiên sẽ xây dựng chỉ mục)")
+                slot.progress(0.0, text=T["loading"])
         slot.empty()
     if job.qa is None:
         loader.clear()  # try again on the next run
-        if isinstance(job.error, IndexError_):
-            st.error(f"Không mở được chỉ mục: {job.error}")
-        else:
-            st.error(f"Lỗi khi tải chỉ mục: {job.error!r}")
+        label = T["index_error"] if isinstance(job.error, IndexError_) else T["load_error"]
+        st.error(f"{label}: {job.error}")
         st.stop()
     return job.qa
 
 
-def sidebar(qa: QA) -> None:
+# ---------------------------------------------------------------- document view
+
+
+def document_view(qa: QA) -> None:
+    """`?doc=…`: the whole document, its passage, sentence and span marked and scrolled into view."""
+    params = st.query_params
+    doc = qa.index.documents.get(params.get("doc", ""))
+    st.markdown(f'<a href="./" target="_self">{escape_text(T["back"])}</a>', unsafe_allow_html=True)
+    if doc is None:
+        st.error(f"{T['document_missing']}: {params.get('doc', '')}")
+        return
+    passage, sentence, span = (parse_range(params.get(key)) for key in ("p", "s", "a"))
+    st.subheader(doc.title)
+    facts = [str(doc.meta[k]) for k in ("province", "date", "outlet") if doc.meta.get(k)]
+    st.caption(" · ".join([*facts, doc.source]))
+    quoted = sentence or passage
+    if quoted is not None and quoted[1] <= len(doc.text):
+        text = " ".join(doc.text[quoted[0]:quoted[1]].split())
+        meta = ", ".join([doc.title, *(str(doc.meta[k]) for k in ("outlet", "province", "date") if doc.meta.get(k))])
+        st.caption(T["document_quote"])
+        st.code(f"“{text}” — {meta} ({doc.source}, {T['characters']} {quoted[0]}–{quoted[1]})",
+                language=None, wrap_lines=True)
+    components.html(document_html(doc, passage, sentence, span), height=620, scrolling=True)
+
+
+# ---------------------------------------------------------------- sidebar
+
+
+def current_filters() -> Filters:
+    """The filters as the sidebar holds them."""
+    state = st.session_state
+    return Filters(tuple(state.get("f_provinces", [])), tuple(state.get("f_years", [])),
+                   tuple(state.get("f_sources", [])))
+
+
+def preset_filters(qa: QA, question: str) -> bool:
+    """Set the province and year chips to what `question` names among the documents'
+    provinces and years (kept when it names none). Returns False when it names a
+    province no document is about: the question's own facets then decide."""
+    facets = qa.facets_of(question)
+    if not (facets.provinces or facets.years):
+        return True
+    preset = filter_options(qa.index.documents).preset(facets)
+    st.session_state.f_provinces, st.session_state.f_years = list(preset.provinces), list(preset.years)
+    return set(preset.provinces) == set(facets.provinces)
+
+
+def refilter() -> None:
+    """A filter changed: ask the last question again (the filters are now the user's)."""
+    st.session_state.refilter = True
+
+
+def clear_filters() -> None:
+    for key in ("f_provinces", "f_years", "f_sources"):
+        st.session_state[key] = []
+    refilter()
+
+
+def filters_sidebar(qa: QA) -> None:
+    """Province, year and document filters, shown as removable chips."""
+    options = filter_options(qa.index.documents)
+    state = st.session_state
+    documents = qa.index.documents
+    st.subheader(T["filters"])
+    choose = {"placeholder": T["choose"], "on_change": refilter}
+    st.multiselect(T["provinces"], sorted({*options.provinces, *state.get("f_provinces", [])}),
+                   key="f_provinces", **choose)
+    st.multiselect(T["years"], sorted({*options.years, *state.get("f_years", [])}), key="f_years", **choose)
+    st.multiselect(T["documents_filter"], list(options.sources), key="f_sources",
+                   format_func=lambda s: documents[s].title if s in documents else s, **choose)
+    if current_filters().active:
+        st.button(T["clear_filters"], on_click=clear_filters)
+
+
+def upload_sidebar(qa: QA) -> None:
+    """Upload documents: saved into the corpus's uploads/ and indexed at once, incrementally."""
+    st.subheader(T["add_documents"])
+    state = st.session_state
+    files = st.file_uploader(T["upload"], type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key=f"upload-{state.get('uploads', 0)}")
+    if files:
+        index_uploads(qa, files)
+    for kind, message in state.get("upload_messages", []):
+        (st.error if kind == "error" else st.success)(message)
+
+
+def index_uploads(qa: QA, files) -> None:
+    """Save `files`, rebuild the index incrementally with a progress bar, report unreadable files by name."""
+    saved = {save_upload(CORPUS, f.name, f.getvalue()): f.name for f in files}
+    bar = st.progress(0.0, text=T["indexing"])
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{T['indexing']}: {done}/{total}")
+
+    try:
+        index = build_index(CORPUS, INDEX, qa.embedder, progress=progress)
+    except IndexError_ as err:
+        st.session_state.upload_messages = [("error", f"{T['index_error']}: {err}")]
+    else:
+        problems = {p.source: p.reason for p in index.problems}
+        messages = []
+        for source, name in saved.items():
+            if source in problems:
+                messages.append(("error", f"{T['unreadable']} {name}: {problems[source]}"))
+                (CORPUS / source).unlink(missing_ok=True)  # the user still has it; the corpus stays readable
+            else:
+                messages.append(("success", f"{T['indexed_new']}: {name}"))
+        if set(saved) & set(problems):
+            index = build_index(CORPUS, INDEX, qa.embedder)  # the same index, without the unreadable files
+        loader(str(CORPUS), str(INDEX), EMBEDDER).qa = QA(index, qa.embedder)
+        st.session_state.upload_messages = messages
+    st.session_state.uploads = st.session_state.get("uploads", 0) + 1  # a fresh, empty uploader
+    st.rerun()
+
+
+def documents_sidebar(qa: QA) -> None:
     """The indexed documents: title, province, date, number of chunks."""
     chunks = Counter(c.source for c in qa.index.chunks)
-    with st.sidebar:
-        st.header("Tài liệu đã lập chỉ mục")
-        st.caption(f"{len(qa.index.documents)} tài liệu · {len(qa.index.chunks)} đoạn · mô hình {qa.index.embedder_name}")
-        for source, doc in sorted(qa.index.documents.items()):
-            facts = [str(doc.meta[k]) for k in ("province", "date") if doc.meta.get(k)]
-            facts.append(f"{chunks.get(source, 0)} đoạn")
-            st.markdown(
-                f'<div style="margin-bottom:.6rem"><b>{escape_text(doc.title)}</b><br>'
-                f'<small>{escape_text(" · ".join(facts))}<br><code>{escape_text(source)}</code></small></div>',
-                unsafe_allow_html=True,
-            )
+    st.subheader(T["documents"])
+    st.caption(T["documents_count"].format(docs=len(qa.index.documents), chunks=len(qa.index.chunks),
+                                           model=qa.index.embedder_name))
+    for source, doc in sorted(qa.index.documents.items()):
+        facts = [str(doc.meta[k]) for k in ("province", "date") if doc.meta.get(k)]
+        facts.append(f"{chunks.get(source, 0)} {T['chunks']}")
+        st.markdown(
+            f'<div class="qa-doc" style="margin-bottom:.6rem"><b>{escape_text(doc.title)}</b><br>'
+            f'<small>{escape_text(" · ".join(facts))}<br><code>{escape_text(source)}</code></small></div>',
+            unsafe_allow_html=True,
+        )
 
 
-def show_passages(result, documents, skip_chunk=None, expanded: bool = False) -> None:
+# ---------------------------------------------------------------- answers
+
+
+def show_passages(result, documents, skip_chunk=None) -> None:
     """The other top passages, each in an expander with its score."""
     shown = 0
     for hit in result.hits:
@@ -111,57 +250,140 @@ def show_passages(result, documents, skip_chunk=None, expanded: bool = False) ->
         preview = " ".join(hit.chunk.text.split())
         preview = preview if len(preview) <= 70 else preview[:70].rsplit(" ", 1)[0] + "…"
         title = title if len(title) <= 40 else title[:40].rsplit(" ", 1)[0] + "…"
-        label = f"{shown}. «{escape_markdown(preview)}» — {escape_markdown(title)} · điểm {hit.score:.3f}"
-        with st.expander(label, expanded=expanded and shown == 1):
-            st.markdown(passage_block(hit, doc), unsafe_allow_html=True)
+        label = f"{shown}. «{escape_markdown(preview)}» — {escape_markdown(title)} · {T['score']} {hit.score:.3f}"
+        with st.expander(label):
+            st.markdown(passage_block(hit, doc, LANG), unsafe_allow_html=True)
 
 
-def show_result(result, documents) -> None:
-    """One answer: notes on how the question was read, the answer card, other passages."""
+def save_feedback(number: int) -> None:
+    """Append the 👍/👎 just given on answer `number` to the feedback file."""
+    turn = st.session_state.history[number]
+    value = st.session_state.get(f"feedback-{turn['id']}")
+    if value is None:
+        return
+    index = loader(str(CORPUS), str(INDEX), EMBEDDER).qa.index
+    record = feedback_record(turn["result"], "up" if value == 1 else "down", turn["filters"],
+                             index.manifest.get("generation", ""))
+    append_feedback(FEEDBACK, record)
+    st.toast(T["feedback_saved"])
+
+
+def how_it_was_read(turn: dict) -> None:
+    """Notes on the question: restored diacritics, abbreviations, filters."""
+    result = turn["result"]
     if result.message:
         st.info(result.message)
     query = result.query
     if query is not None and query.restored:
-        st.caption(f"Đã hiểu là: {escape_markdown(query.restored)}")
+        st.caption(f"{T['read_as']}: {escape_markdown(query.restored)}")
     if query is not None and query.expansions:
         shown = ", ".join(f"{a} = {b}" for a, b in query.expansions[:6])
-        st.caption(f"Viết tắt: {escape_markdown(shown)}")
-    facets = result.facets
-    if facets is not None and (facets.provinces or facets.years):
-        st.caption("Lọc theo: " + escape_markdown(", ".join([*facets.provinces, *map(str, facets.years)])))
+        st.caption(f"{T['abbreviations']}: {escape_markdown(shown)}")
+    filters = turn["filters"]
+    if filters.active:
+        titles = [qa.index.documents[s].title if s in qa.index.documents else s for s in filters.sources]
+        chips = escape_markdown(" · ".join([*filters.provinces, *filters.years, *titles]))
+        st.caption(f"{T['filtered_by']}: {chips} ({T['remove_filter_hint']})")
+
+
+def take_away(number: int, turn: dict, documents) -> None:
+    """The quote to copy, the downloads and the 👍/👎 of one answer."""
+    result = turn["result"]
+    if result.answer is not None:
+        st.caption(T["quote"])
+        st.code(quote(result.answer, documents.get(result.answer.source)), language=None, wrap_lines=True)
+    left, middle, right = st.columns([1, 1, 1])
+    left.download_button(T["download_md"], answer_markdown(result, documents), file_name="qa-bot-answer.md",
+                         mime="text/markdown", key=f"md-{turn['id']}", on_click="ignore")
+    middle.download_button(T["download_json"], answer_json(result, documents), file_name="qa-bot-answer.json",
+                           mime="application/json", key=f"json-{turn['id']}", on_click="ignore")
+    with right:
+        st.feedback("thumbs", key=f"feedback-{turn['id']}", on_change=save_feedback, args=(number,))
+
+
+def show_result(number: int, turn: dict, documents) -> None:
+    """One answer: how the question was read, the answer card, the quote, downloads,
+    feedback and the other passages; or "not found" with the closest passages."""
+    result = turn["result"]
+    how_it_was_read(turn)
     answer = result.answer
     if answer is not None:
-        st.markdown(answer_card(answer, documents.get(answer.source)), unsafe_allow_html=True)
+        st.markdown(answer_card(answer, documents.get(answer.source), LANG), unsafe_allow_html=True)
+        used = abbreviations_in(answer.sentence)
+        if used:
+            st.caption(f"{T['abbreviations_answer']}: " + escape_markdown(", ".join(f"{a} = {b}" for a, b in used)))
+        take_away(number, turn, documents)
         if len(result.hits) > 1:
-            st.markdown("**Các đoạn liên quan khác**")
+            st.markdown(f"**{T['other_passages']}**")
             show_passages(result, documents, skip_chunk=answer.hit.chunk.id)
-    elif query is not None:
-        st.warning(ABSTAIN)
+    elif result.query is not None:
+        st.warning(T["not_found"] if result.hits or not turn["filters"].active else T["no_documents"])
+        take_away(number, turn, documents)
         if result.hits:
-            st.markdown("**Các đoạn gần nhất** (có thể không chứa câu trả lời)")
+            st.markdown(f"**{T['closest']}**")
             show_passages(result, documents)
-    st.caption(f"Thời gian trả lời: {result.latency_ms:.0f} ms")
+    st.caption(f"{T['response_time']}: {result.latency_ms:.0f} ms")
 
 
-st.title("Hỏi đáp về cải cách hành chính")
-st.caption(
-    "Câu trả lời không được sinh ra: chúng được trích nguyên văn từ tài liệu và tô sáng ngay trong nguồn. "
-    "Có thể hỏi có dấu hoặc không dấu, dùng viết tắt như CCHC, TTHC, DVC."
-)
+def ask(qa: QA, question: str, filters: Filters | None) -> dict:
+    """A new turn of the conversation: `question` asked with `filters` (None: the question's
+    own provinces and years decide, as in the CLI)."""
+    st.session_state.turns = st.session_state.get("turns", 0) + 1
+    return {"id": st.session_state.turns, "question": question, "filters": filters or Filters(),
+            "result": qa.ask(question, filters=filters)}
+
+
+def choose_example(question: str) -> None:
+    st.session_state.pending = question
+
+
+def examples() -> None:
+    """Example questions to click on the empty page."""
+    data = json.loads(EXAMPLES.read_text(encoding="utf-8"))
+    own = CORPUS / "examples.json"  # a corpus may bring its own
+    if own.is_file():
+        try:
+            data = json.loads(own.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    st.markdown(f"**{T['examples']}**")
+    for number, question in enumerate(data.get(LANG) or data.get("vi", [])):
+        st.button(question, key=f"example-{number}", on_click=choose_example, args=(question,))
+
+
+# ---------------------------------------------------------------- page
 
 qa = open_qa()
-sidebar(qa)
-documents = qa.index.documents
+if "doc" in st.query_params:
+    document_view(qa)
+    st.stop()
 
 if "history" not in st.session_state:
     st.session_state.history = []
+question = st.chat_input(T["input"]) or st.session_state.pop("pending", None)
+use_filters = preset_filters(qa, question) if question else True
 
-question = st.chat_input("Nhập câu hỏi, có dấu hoặc không dấu…")
+with st.sidebar:
+    st.toggle(T["english"], key="english")
+    filters_sidebar(qa)
+    upload_sidebar(qa)
+    documents_sidebar(qa)
+
+history = st.session_state.history
 if question:
-    st.session_state.history.append((question, qa.ask(question)))
+    filters = current_filters()
+    history.append(ask(qa, question, filters if use_filters and filters.active else None))
+elif st.session_state.pop("refilter", False) and history:
+    history[-1] = ask(qa, history[-1]["question"], current_filters())  # the user's filters, even none
 
-for asked, result in st.session_state.history:
+st.title(T["title"])
+st.caption(T["intro"])
+if not history:
+    examples()
+
+documents = qa.index.documents
+for number, turn in enumerate(history):
     with st.chat_message("user"):
-        st.markdown(escape_markdown(asked))
+        st.markdown(escape_markdown(turn["question"]))
     with st.chat_message("assistant"):
-        show_result(result, documents)
+        show_result(number, turn, documents)

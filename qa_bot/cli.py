@@ -207,13 +207,34 @@ def ask(question, corpus, index_dir, embedder, jsonl, as_json, k) -> None:
 @EMBEDDER
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--ablation", is_flag=True, help="Also run the baselines and each retriever alone.")
-def evaluate(questions, corpus, index_dir, embedder, as_json, ablation) -> None:
-    """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language."""
+@click.option("--save-questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With a feedback file: also write the questions made of it (JSONL) here.")
+def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_questions) -> None:
+    """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
+
+    QUESTIONS may also be the app's feedback file: 👍 answers become questions with
+    their span as the answer, 👍 "not found" unanswerable ones, and 👎 answers
+    questions to review (`disliked_repeated`: how often the disliked answer returns).
+    """
     from .ablation import run_ablation
     from .evaluate import format_table, load_questions, score
+    from .feedback import feedback_questions, is_feedback
+    from .store import write_jsonl
 
+    try:
+        items = load_questions(questions)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise click.ClickException(f"{questions} is not a JSONL file of questions: {err}") from None
+    if is_feedback(items):
+        records = len(items)
+        items = feedback_questions(items)
+        click.echo(f"{records} feedback lines → {len(items)} questions", err=True)
+        if save_questions is not None:
+            write_jsonl(save_questions, items)
+            click.echo(f"questions written to {save_questions}", err=True)
+    elif save_questions is not None:
+        raise click.UsageError("--save-questions needs a feedback file (lines with a 'rating')")
     qa = _open(corpus, index_dir, embedder)
-    items = load_questions(questions)
     if ablation:
         report = run_ablation(qa, items)
     else:

@@ -7,11 +7,11 @@ import statistics
 import unicodedata
 from pathlib import Path
 
-__all__ = ["load_questions", "score", "normalize_for_scoring", "format_table", "METRICS"]
+__all__ = ["METRICS", "format_table", "load_questions", "normalize_for_scoring", "score"]
 
 METRICS = (
     "recall@1", "recall@5", "mrr@10", "sentence_accuracy", "span_accuracy",
-    "abstain_accuracy", "false_abstain_rate", "latency_p50_ms", "latency_p95_ms",
+    "abstain_accuracy", "false_abstain_rate", "disliked_repeated", "latency_p50_ms", "latency_p95_ms",
 )
 
 
@@ -29,6 +29,13 @@ def load_questions(path: Path) -> list[dict]:
 def _contains_any(text: str, answers: list[str]) -> bool:
     text = normalize_for_scoring(text)
     return any(normalize_for_scoring(a) in text for a in answers)
+
+
+def _same_answer(disliked: str | None, answer: dict) -> bool:
+    given = answer.get("answer")
+    if disliked is None or given is None:
+        return disliked is None and given is None
+    return normalize_for_scoring(given["span"]) == normalize_for_scoring(disliked)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -60,6 +67,9 @@ def _score_group(pairs: list[tuple[dict, dict]]) -> dict:
         result["false_abstain_rate"] = sum(bool(a.get("abstained")) for _, a in answerable) / n
     if unanswerable:
         result["abstain_accuracy"] = sum(bool(a.get("abstained")) for _, a in unanswerable) / len(unanswerable)
+    disliked = [(q, a) for q, a in pairs if q.get("kind") == "review"]
+    if disliked:  # 👎 feedback: how often the disliked answer (or a "not found") comes back
+        result["disliked_repeated"] = sum(_same_answer(q.get("disliked"), a) for q, a in disliked) / len(disliked)
     latencies = [a.get("latency_ms", 0.0) for _, a in pairs]
     result["latency_p50_ms"] = statistics.median(latencies) if latencies else 0.0
     result["latency_p95_ms"] = _percentile(latencies, 0.95)
@@ -82,6 +92,8 @@ def format_table(report: dict) -> str:
     lines = ["".ljust(width) + "".join(g.rjust(12) for g in groups)]
     lines.append("questions".ljust(width) + "".join(str(report[g]["questions"]).rjust(12) for g in groups))
     for metric in METRICS:
+        if all(report[g].get(metric) is None for g in groups):
+            continue
         cells = []
         for g in groups:
             value = report[g].get(metric)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .answer import ABSTAIN_THRESHOLD, pick_answer
 from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .facets import Facets, place_names, question_facets, split_by_facets
+from .filters import Filters
 from .index import Index, ensure_index, load_index
 from .query import Query, analyze
 from .retrieve import search
 from .schema import Answer, Hit
 
-__all__ = ["QA", "Result", "MAX_QUESTION_CHARS"]
+__all__ = ["MAX_QUESTION_CHARS", "QA", "Result"]
 
 MAX_QUESTION_CHARS = 2000
+FILTERED_DEPTH = 5000  # chunks each ranking looks at when filters are set
 
 
 @dataclass
@@ -103,7 +105,7 @@ class QA:
         index_dir: Path,
         embedder: str = DEFAULT_EMBEDDER,
         progress: Callable[[str, int, int], None] | None = None,
-    ) -> "QA":
+    ) -> QA:
         """Load the index of `corpus` from `index_dir`, building it first when needed."""
         model = get_embedder(embedder)
         if corpus is None:
@@ -111,8 +113,19 @@ class QA:
         index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
         return cls(index, model)
 
-    def ask(self, question: str, k: int = 10, threshold: float = ABSTAIN_THRESHOLD, mode: str = "hybrid") -> Result:
-        """Retrieve the top `k` passages for `question` and pick the answer in them."""
+    def ask(
+        self,
+        question: str,
+        k: int = 10,
+        threshold: float = ABSTAIN_THRESHOLD,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+    ) -> Result:
+        """Retrieve the top `k` passages for `question` and pick the answer in them.
+
+        With `filters` (the app's), only the documents they allow answer, and their
+        provinces and years replace those the question names (see `question_facets`).
+        """
         started = time.perf_counter()
         question = question if isinstance(question, str) else ""
         cleaned = "".join(ch if ch.isprintable() else " " for ch in question).strip()
@@ -123,8 +136,11 @@ class QA:
             cleaned = cleaned[:MAX_QUESTION_CHARS]
             message = f"Câu hỏi quá dài: chỉ dùng {MAX_QUESTION_CHARS} ký tự đầu."
         query = analyze(cleaned, self.index.vocabulary)
-        facets = question_facets(cleaned + " \n " + query.matching)
-        hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode)
+        facets = question_facets(cleaned + " \n " + query.matching) if filters is None else filters.facets
+        if filters is not None and filters.active:
+            hits = self._filtered_search(query, filters, k, mode)
+        else:
+            hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode)
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
         hits = answerable + elsewhere  # documents about another province or year come last
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
@@ -132,3 +148,17 @@ class QA:
             hits = _answer_first(hits, answer)
         latency = (time.perf_counter() - started) * 1000
         return Result(question, query, hits[:k], answer, latency, facets, message)
+
+    def facets_of(self, question: str) -> Facets:
+        """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""
+        return question_facets(question + " \n " + analyze(question, self.index.vocabulary).matching)
+
+    def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
+        """The best hits among the documents `filters` allow: both rankings go deep, so
+        that a small filtered part of a large corpus still fills the top `k`."""
+        allowed = {source for source, doc in self.index.documents.items() if filters.allows(doc)}
+        if not allowed:
+            return []
+        depth = min(len(self.index.chunks), FILTERED_DEPTH)
+        hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=2 * depth, depth=depth, mode=mode)
+        return [h for h in hits if h.chunk.source in allowed][: max(k, 20)]

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .restore import Vocabulary, restore_diacritics
 from .text import fold, lexical_tokens, normalize, syllables
 
-__all__ = ["Query", "analyze", "abbreviations", "abbreviation_syllables", "question_kind"]
+__all__ = ["Query", "abbreviation_syllables", "abbreviations", "abbreviations_in", "analyze", "question_kind"]
 
 DATA = Path(__file__).with_name("data")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict:
     data = json.loads((DATA / name).read_text(encoding="utf-8"))
     data.pop("_about", None)
@@ -27,6 +27,21 @@ def _load(name: str) -> dict:
 def abbreviations() -> dict[str, list[str]]:
     """Abbreviation → expansions (the package's data file)."""
     return _load("abbreviations.json")
+
+
+def abbreviations_in(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, expansion) for each abbreviation written in `text` as documents write
+    it (case and whole word kept), in the order they first appear.
+
+    >>> abbreviations_in("Cung cấp 20 DVC trực tuyến, giảm TTHC")
+    [('DVC', 'dịch vụ công'), ('TTHC', 'thủ tục hành chính')]
+    """
+    found = []
+    for abbr, expansions in abbreviations().items():
+        match = re.search(r"(?<![^\W_])" + re.escape(abbr) + r"(?![^\W_])", text)
+        if match:
+            found.append((match.start(), abbr, expansions[0]))
+    return [(abbr, expansion) for _, abbr, expansion in sorted(found)]
 
 
 def _has_diacritics(text: str) -> bool:

@@ -14,16 +14,23 @@ sees a blank line that would end the HTML block and reinterpret the rest.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from .schema import Answer, Document, Hit
+from .ui_text import text_for
 
 __all__ = [
     "CSS",
-    "escape_text",
-    "escape_markdown",
-    "highlight_passage",
-    "source_line",
     "answer_card",
+    "answer_link",
+    "document_html",
+    "document_link",
+    "escape_markdown",
+    "escape_text",
+    "highlight_passage",
+    "parse_range",
     "passage_block",
+    "source_line",
 ]
 
 CSS = """
@@ -66,6 +73,24 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
+def _marked(text: str, offset: int, marks: list[tuple[str, int, int]]) -> str:
+    """`text` escaped, with each (class, start, end) of `marks` (document offsets, each
+    inside the one before it) as a ``<mark>``, clipped to `text` and to its outer mark."""
+    if not marks:
+        return escape_text(text)
+    css, start, end = marks[0]
+    a = _clamp(start - offset, 0, len(text))
+    b = _clamp(end - offset, a, len(text))
+    inner = [(c, max(s, offset + a), min(e, offset + b)) for c, s, e in marks[1:]]
+    return "".join([
+        escape_text(text[:a]),
+        f'<mark class="{css}">',
+        _marked(text[a:b], offset + a, inner),
+        "</mark>",
+        escape_text(text[b:]),
+    ])
+
+
 def highlight_passage(
     text: str,
     offset: int = 0,
@@ -79,49 +104,45 @@ def highlight_passage(
     ``(start, end)`` in document offsets, like `Answer`'s. Either may be None;
     both are clipped to the passage, and the span to the sentence.
     """
-    n = len(text)
-
-    def local(pair: tuple[int, int], low: int, high: int) -> tuple[int, int]:
-        start = _clamp(pair[0] - offset, low, high)
-        return start, _clamp(pair[1] - offset, start, high)
-
-    s, e = local(sentence, 0, n) if sentence is not None else (None, None)
-    if span is not None:
-        a, b = local(span, s, e) if s is not None else local(span, 0, n)
-    if s is None and span is None:
-        return escape_text(text)
-    if s is None:
-        return "".join(
-            [escape_text(text[:a]), '<mark class="qa-span">', escape_text(text[a:b]), "</mark>", escape_text(text[b:])]
-        )
-    pieces = [escape_text(text[:s]), '<mark class="qa-sentence">']
-    if span is None:
-        pieces.append(escape_text(text[s:e]))
-    else:
-        pieces += [
-            escape_text(text[s:a]),
-            '<mark class="qa-span">',
-            escape_text(text[a:b]),
-            "</mark>",
-            escape_text(text[b:e]),
-        ]
-    pieces += ["</mark>", escape_text(text[e:])]
-    return "".join(pieces)
+    marks = [(css, *pair) for css, pair in (("qa-sentence", sentence), ("qa-span", span)) if pair is not None]
+    return _marked(text, offset, marks)
 
 
-def source_line(document: Document | None, source: str, start: int, end: int, score: float | None = None) -> str:
+def document_link(source: str, passage: tuple[int, int], sentence: tuple[int, int] | None = None,
+                  span: tuple[int, int] | None = None) -> str:
+    """The app's address of the document view: `?doc=<source>&p=<start>-<end>` (passage),
+    and `&s=` (sentence) and `&a=` (answer span) when given."""
+    params = {"doc": source, "p": passage, "s": sentence, "a": span}
+    return "?" + urlencode({k: v if k == "doc" else f"{int(v[0])}-{int(v[1])}" for k, v in params.items() if v is not None})
+
+
+def parse_range(value: str | None) -> tuple[int, int] | None:
+    """'10-90' → (10, 90); anything else → None."""
+    try:
+        start, end = (int(v) for v in str(value).split("-"))
+    except ValueError:
+        return None
+    return (start, end) if 0 <= start <= end else None
+
+
+def source_line(document: Document | None, source: str, start: int, end: int, score: float | None = None,
+                link: str | None = None, lang: str = "vi") -> str:
     """A ``<div class="qa-source">``: title, province, date, outlet, file name and
-    character position (and the score when given), all escaped."""
+    character position (and the score and a link to the document view when given), all escaped."""
+    words = text_for(lang)
     meta = document.meta if document is not None else {}
     title = document.title if document is not None else source
     facts = [str(meta[k]) for k in ("province", "date", "outlet") if meta.get(k)]
     head = f"<b>{escape_text(title)}</b>"
     if facts:
         head += " · " + " · ".join(escape_text(f) for f in facts)
-    where = f"<code>{escape_text(source)}</code>, ký tự {int(start)}–{int(end)}"
+    where = f"<code>{escape_text(source)}</code>, {words['characters']} {int(start)}–{int(end)}"
     if score is not None:
-        where += f" · điểm {float(score):.3f}"
-    return f'<div class="qa-source">Nguồn: {head}<br>{where}</div>'
+        where += f" · {words['score']} {float(score):.3f}"
+    if link is not None:
+        where += (f' · <a class="qa-open" href="{escape_text(link)}" target="_blank" rel="noopener">'
+                  f"{escape_text(words['open_document'])}</a>")
+    return f'<div class="qa-source">{words["source"]}: {head}<br>{where}</div>'
 
 
 def _passage_of(answer: Answer, document: Document | None) -> tuple[str, int]:
@@ -135,26 +156,66 @@ def _passage_of(answer: Answer, document: Document | None) -> tuple[str, int]:
     return answer.sentence, answer.sentence_start
 
 
-def answer_card(answer: Answer, document: Document | None) -> str:
+def answer_link(answer: Answer) -> str:
+    """The document view of `answer`: its passage, sentence and span."""
+    chunk = answer.hit.chunk
+    return document_link(answer.source, (chunk.char_start, chunk.char_end),
+                         (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end))
+
+
+def answer_card(answer: Answer, document: Document | None, lang: str = "vi") -> str:
     """The answer card: the short span, then the passage with sentence and span marked,
-    then the source line."""
+    then the source line with a link to the document view."""
     text, offset = _passage_of(answer, document)
     passage = highlight_passage(
         text, offset, (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end)
     )
+    link = answer_link(answer) if document is not None else None
     return (
         '<div class="qa-card">'
         f'<div class="qa-short">{escape_text(answer.span)}</div>'
         f'<div class="qa-passage">{passage}</div>'
-        f"{source_line(document, answer.source, answer.span_start, answer.span_end)}"
+        f"{source_line(document, answer.source, answer.span_start, answer.span_end, link=link, lang=lang)}"
         "</div>"
     )
 
 
-def passage_block(hit: Hit, document: Document | None) -> str:
-    """A retrieved passage (escaped, unmarked) and its source line with the score."""
+def passage_block(hit: Hit, document: Document | None, lang: str = "vi") -> str:
+    """A retrieved passage (escaped, unmarked) and its source line with the score and a
+    link to the document view."""
     chunk = hit.chunk
+    link = document_link(chunk.source, (chunk.char_start, chunk.char_end)) if document is not None else None
     return (
         f'<div class="qa-passage">{escape_text(chunk.text)}</div>'
-        f"{source_line(document, chunk.source, chunk.char_start, chunk.char_end, hit.score)}"
+        f"{source_line(document, chunk.source, chunk.char_start, chunk.char_end, hit.score, link, lang)}"
+    )
+
+
+DOCUMENT_CSS = """
+body {font-family: "Source Sans Pro", "Segoe UI", Roboto, sans-serif; margin: 0; padding: .5rem 1rem;
+  color: #31333f; background: #fff;}
+.qa-passage {white-space: pre-wrap; line-height: 1.6; font-size: .95rem;}
+mark.qa-context {background: rgba(116, 192, 252, .25); color: inherit; padding: 0;}
+mark.qa-sentence {background: rgba(255, 226, 122, .55); color: inherit; padding: 0;}
+mark.qa-span {background: #ffd43b; color: #1b1b1b; font-weight: 600; padding: 0 .1rem; border-radius: .2rem;}
+"""
+
+# Scrolls the innermost mark (span, else sentence, else passage) to the middle of the frame.
+_SCROLL = (
+    "<script>const m = document.querySelector('mark.qa-span') || document.querySelector('mark.qa-sentence')"
+    " || document.querySelector('mark.qa-context'); if (m) m.scrollIntoView({block: 'center'});</script>"
+)
+
+
+def document_html(document: Document, passage: tuple[int, int] | None = None,
+                  sentence: tuple[int, int] | None = None, span: tuple[int, int] | None = None) -> str:
+    """A whole HTML page of the document's text, with the passage, sentence and span marked
+    (each clipped to the one around it), scrolled to the innermost one. The text is
+    escaped; the only script is qa-bot's own scrolling."""
+    marks = [(css, *pair) for css, pair in (("qa-context", passage), ("qa-sentence", sentence), ("qa-span", span))
+             if pair is not None]
+    body = _marked(document.text, 0, marks)
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><style>{DOCUMENT_CSS}</style></head>'
+        f'<body><div class="qa-passage">{body}</div>{_SCROLL}</body></html>'
     )
