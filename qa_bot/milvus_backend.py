@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shlex
 import time
 from collections import Counter
@@ -122,6 +123,8 @@ def _reported(target: MilvusTarget, doing: str):
 
 def connect(target: MilvusTarget, create: bool = False):
     """A client of `target`'s server; a Lite file is created only when `create`."""
+    if target.is_lite:  # its server runs in this process: no gRPC keepalive chatter on stderr
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
