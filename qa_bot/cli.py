@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,25 @@ EMBEDDER = click.option(
 )
 
 
+def milvus_options(command):
+    """--milvus URI, --collection NAME (and the token from QA_BOT_MILVUS_TOKEN)."""
+    command = click.option(
+        "--collection", default="qa_bot", envvar="QA_BOT_MILVUS_COLLECTION", show_default=True,
+        help="Milvus collection (an alias qa-bot keeps) of this index.",
+    )(command)
+    return click.option(
+        "--milvus", "milvus_uri", default=None, envvar="QA_BOT_MILVUS_URI", metavar="URI",
+        help="Milvus server (http://host:19530) or Milvus Lite file (*.db): `build` pushes the index "
+             "there, `ask`/`eval` search it. Token, if any, in QA_BOT_MILVUS_TOKEN.",
+    )(command)
+
+
+def _milvus_target(uri: str | None, collection: str):
+    from .milvus_backend import MilvusTarget
+
+    return MilvusTarget(uri, collection, os.environ.get("QA_BOT_MILVUS_TOKEN", "")) if uri else None
+
+
 class _Progress:
     """A progress bar on standard error while the index is built."""
 
@@ -40,12 +60,12 @@ class _Progress:
             self.bar = None
 
 
-def _open(corpus: Path, index_dir: Path, embedder: str):
+def _open(corpus: Path, index_dir: Path, embedder: str, milvus=None):
     from .index import IndexError_
     from .pipeline import QA
 
     try:
-        return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress())
+        return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress(), milvus=milvus)
     except IndexError_ as err:
         raise click.ClickException(str(err)) from None
 
@@ -67,8 +87,9 @@ MAX_FILE_MB = click.option(
 @INDEX
 @EMBEDDER
 @MAX_FILE_MB
-def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float) -> None:
-    """(Re)build the index of a folder of documents."""
+@milvus_options
+def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri, collection) -> None:
+    """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
     from .embed import get_embedder
     from .index import IndexError_, build_index
 
@@ -85,6 +106,26 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float) -> N
         click.echo(line, err=True)
     counts = index.manifest["counts"]
     click.echo(f"indexed {counts['documents']} documents, {counts['chunks']} chunks into {index_dir}", err=True)
+    if milvus_uri:
+        _push(index, _milvus_target(milvus_uri, collection))
+
+
+def _push(index, target) -> None:
+    import time
+
+    from .index import IndexError_
+    from .milvus_backend import push
+
+    started = time.perf_counter()
+    try:
+        fresh = push(index, target, progress=_Progress())
+    except IndexError_ as err:
+        raise click.ClickException(str(err)) from None
+    where = f"collection {target.collection!r} at {target.uri}"
+    if fresh:
+        click.echo(f"pushed {len(index.chunks)} chunks to {where} in {time.perf_counter() - started:.1f} s", err=True)
+    else:
+        click.echo(f"{where} already holds this index", err=True)
 
 
 @main.command()
@@ -185,11 +226,12 @@ def _ask_jsonl(qa, k: int) -> None:
 @click.option("--jsonl", is_flag=True, help="Read JSON lines with 'question' on stdin, write answers as JSON lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option("-k", "--k", default=10, show_default=True, help="Passages to return.")
-def ask(question, corpus, index_dir, embedder, jsonl, as_json, k) -> None:
+@milvus_options
+def ask(question, corpus, index_dir, embedder, jsonl, as_json, k, milvus_uri, collection) -> None:
     """Answer QUESTION from the documents (or JSON lines on stdin with --jsonl)."""
     if not jsonl and question is None:
         raise click.UsageError("give a QUESTION, or --jsonl to read questions from standard input")
-    qa = _open(corpus, index_dir, embedder)
+    qa = _open(corpus, index_dir, embedder, _milvus_target(milvus_uri, collection))
     if jsonl:
         _ask_jsonl(qa, k)
         return
@@ -209,7 +251,8 @@ def ask(question, corpus, index_dir, embedder, jsonl, as_json, k) -> None:
 @click.option("--ablation", is_flag=True, help="Also run the baselines and each retriever alone.")
 @click.option("--save-questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With a feedback file: also write the questions made of it (JSONL) here.")
-def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_questions) -> None:
+@milvus_options
+def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_questions, milvus_uri, collection) -> None:
     """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
 
     QUESTIONS may also be the app's feedback file: 👍 answers become questions with
@@ -234,7 +277,7 @@ def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_que
             click.echo(f"questions written to {save_questions}", err=True)
     elif save_questions is not None:
         raise click.UsageError("--save-questions needs a feedback file (lines with a 'rating')")
-    qa = _open(corpus, index_dir, embedder)
+    qa = _open(corpus, index_dir, embedder, _milvus_target(milvus_uri, collection))
     if ablation:
         report = run_ablation(qa, items)
     else:

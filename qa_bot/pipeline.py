@@ -12,8 +12,9 @@ from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .facets import Facets, place_names, question_facets, split_by_facets
 from .filters import Filters
 from .index import Index, ensure_index, load_index
+from .milvus_backend import MilvusTarget, open_backend
 from .query import Query, analyze
-from .retrieve import search
+from .retrieve import Backend, FaissBackend, search
 from .schema import Answer, Hit
 
 __all__ = ["MAX_QUESTION_CHARS", "QA", "Result"]
@@ -91,11 +92,16 @@ def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
 
 
 class QA:
-    """An index and its embedder, loaded once, answering questions."""
+    """An index and its embedder, loaded once, answering questions.
 
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    `backend` holds the vectors: the index folder's FAISS and bm25s by default,
+    or a Milvus collection (`milvus_backend.MilvusBackend`).
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, backend: Backend | None = None) -> None:
         self.index = index
         self.embedder = embedder
+        self.backend = backend or FaissBackend(index)
         analyze("khởi động", index.vocabulary)  # load the segmenter now, not on the first question
 
     @classmethod
@@ -105,13 +111,19 @@ class QA:
         index_dir: Path,
         embedder: str = DEFAULT_EMBEDDER,
         progress: Callable[[str, int, int], None] | None = None,
+        milvus: MilvusTarget | None = None,
     ) -> QA:
-        """Load the index of `corpus` from `index_dir`, building it first when needed."""
+        """Load the index of `corpus` from `index_dir`, building it first when needed.
+
+        With `milvus`, its vectors are searched in that Milvus collection, which
+        must hold the index's current generation.
+        """
         model = get_embedder(embedder)
         if corpus is None:
-            return cls(load_index(index_dir, embedder_name=model.name), model)
-        index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
-        return cls(index, model)
+            index = load_index(index_dir, embedder_name=model.name)
+        else:
+            index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
+        return cls(index, model, open_backend(index, milvus) if milvus else None)
 
     def ask(
         self,
@@ -140,7 +152,8 @@ class QA:
         if filters is not None and filters.active:
             hits = self._filtered_search(query, filters, k, mode)
         else:
-            hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode)
+            hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=max(k, 20), mode=mode,
+                          backend=self.backend)
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
         hits = answerable + elsewhere  # documents about another province or year come last
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
@@ -160,5 +173,6 @@ class QA:
         if not allowed:
             return []
         depth = min(len(self.index.chunks), FILTERED_DEPTH)
-        hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=2 * depth, depth=depth, mode=mode)
+        hits = search(self.index, self.embedder, query.dense_text, query.tokens, k=2 * depth, depth=depth, mode=mode,
+                      backend=self.backend)
         return [h for h in hits if h.chunk.source in allowed][: max(k, 20)]

@@ -1,6 +1,14 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings, fused by rank."""
+"""Hybrid retrieval: dense and lexical (BM25) rankings, fused by rank.
+
+A backend holds the vectors: given the query vector and the query tokens it
+returns the fused ranking of chunk ids (chunk id = row of the local index). The
+default `FaissBackend` searches the index folder's FAISS and bm25s indexes;
+`milvus_backend.MilvusBackend` asks a Milvus collection.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 
@@ -8,9 +16,21 @@ from .embed import Embedder
 from .index import Index
 from .schema import Hit
 
-__all__ = ["rrf", "dense_ranking", "bm25_ranking", "search"]
+__all__ = ["rrf", "dense_ranking", "bm25_ranking", "search", "Backend", "FaissBackend", "Fused", "MODES", "RRF_K"]
 
 RRF_K = 60
+MODES = ("hybrid", "dense", "bm25")
+
+# (chunk id, fused score, {ranking name: rank}, cosine to the query or 0.0)
+Fused = tuple[int, float, dict[str, int], float]
+
+
+class Backend(Protocol):
+    """Where the dense and lexical indexes live."""
+
+    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str) -> list[Fused]:
+        """The top `k` chunks by RRF (k=60) of the rankings `mode` names, each `depth` deep."""
+        ...
 
 
 def rrf(rankings: dict[str, list[int]], k: int = RRF_K, weights: dict[str, float] | None = None) -> list[tuple[int, float, dict[str, int]]]:
@@ -49,6 +69,23 @@ def bm25_ranking(index: Index, tokens: list[str], depth: int) -> list[int]:
     return [int(i) for i in order if scores[i] > 0]
 
 
+class FaissBackend:
+    """The index folder's own FAISS (dense) and bm25s (lexical) indexes."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str) -> list[Fused]:
+        """Both rankings computed here, fused by `rrf`."""
+        rankings: dict[str, list[int]] = {}
+        cosines: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            rankings["dense"], cosines = dense_ranking(self.index, query_vector, depth)
+        if mode in ("hybrid", "bm25"):
+            rankings["bm25"] = bm25_ranking(self.index, tokens, depth)
+        return [(i, score, ranks, cosines.get(i, 0.0)) for i, score, ranks in rrf(rankings)[:k]]
+
+
 def search(
     index: Index,
     embedder: Embedder,
@@ -57,15 +94,14 @@ def search(
     k: int = 10,
     depth: int = 100,
     mode: str = "hybrid",
+    backend: Backend | None = None,
 ) -> list[Hit]:
-    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'."""
-    if mode not in ("hybrid", "dense", "bm25"):
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'.
+
+    `backend` holds the vectors (the index folder's FAISS and bm25s by default).
+    """
+    if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
-    rankings: dict[str, list[int]] = {}
-    cosines: dict[int, float] = {}
-    if mode in ("hybrid", "dense"):
-        rankings["dense"], cosines = dense_ranking(index, embedder.encode([dense_text], is_query=True)[0], depth)
-    if mode in ("hybrid", "bm25"):
-        rankings["bm25"] = bm25_ranking(index, tokens, depth)
-    fused = rrf(rankings)[:k]
-    return [Hit(index.chunks[i], score, ranks, cosines.get(i, 0.0)) for i, score, ranks in fused]
+    query_vector = embedder.encode([dense_text], is_query=True)[0] if mode != "bm25" else None
+    fused = (backend or FaissBackend(index)).rank(query_vector, tokens, k, depth, mode)
+    return [Hit(index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in fused]
