@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -111,8 +112,6 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
 
 
 def _push(index, target) -> None:
-    import time
-
     from .index import IndexError_
     from .milvus_backend import push
 
