@@ -290,5 +290,46 @@ def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_que
         click.echo(format_table(report))
 
 
+def _sizes(ctx, param, value: str) -> list[int]:
+    try:
+        sizes = [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of numbers of chunks") from None
+    if not sizes or min(sizes) < 100:
+        raise click.BadParameter("give sizes of at least 100 chunks, e.g. 10000,100000")
+    return sizes
+
+
+@main.command()
+@click.option("--sizes", default="10000,100000,1000000", show_default=True, callback=_sizes,
+              help="Numbers of generated chunks, comma-separated.")
+@click.option("--queries", type=click.IntRange(min=1), default=None, help="Timed queries per measurement [100; --quick 20].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="JSON report [benchmarks/results/bench-<date>.json].")
+@click.option("--no-peer", is_flag=True, help="Skip the LangChain stack.")
+@click.option("--quick", is_flag=True, help="Fewer sentences, samples and queries (a smoke run).")
+@click.option("--text", "texts", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder of more .txt files to take sentences from.")
+@click.option("--peer-max", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Largest size the LangChain stack is run at.")
+@click.option("--threads", type=click.IntRange(min=0), default=1, show_default=True,
+              help="OpenMP threads of the measured processes (0: the libraries' default).")
+@CORPUS
+@INDEX
+@EMBEDDER
+def bench(sizes, queries, out, no_peer, quick, texts, peer_max, threads, corpus, index_dir, embedder) -> None:
+    """Measure build, size, memory and query speed at each size, and against LangChain."""
+    from .bench import BenchConfig, format_tables, run_bench
+
+    config = BenchConfig(sizes, queries or (20 if quick else 100), out, peer=not no_peer, quick=quick, corpus=corpus,
+                         index=index_dir, embedder=embedder, texts=texts, peer_max=peer_max, threads=threads)
+    try:
+        report = run_bench(config, progress=lambda line: click.echo(f"· {line}", err=True))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(format_tables(report))
+    click.echo(f"\nsaved {config.out}", err=True)
+
+
 if __name__ == "__main__":
     main()

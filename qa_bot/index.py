@@ -4,7 +4,8 @@ Files of one generation (store.py keeps the folder and its atomic switch; no pic
 
     chunks.jsonl       row i is FAISS id i and BM25 document i
     documents.jsonl    source, metadata and extracted text of each document
-    dense.faiss        inner-product index over L2-normalised vectors
+    vectors.npy        float32 L2-normalised chunk vectors (allow_pickle=False)
+    dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
     bm25/              bm25s arrays (allow_pickle=False)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
 
@@ -22,11 +23,11 @@ from pathlib import Path
 from typing import Callable
 
 import bm25s
-import faiss
 import numpy as np
 
 from . import __version__
 from .chunking import chunk_documents
+from .dense import build_dense, choose_spec, load_dense, load_vectors, save_dense
 from .documents import MAX_FILE_BYTES, CorpusScan, Problem, fingerprint, scan_corpus
 from .embed import Embedder, same_model
 from .restore import Vocabulary, build_vocabulary
@@ -36,8 +37,11 @@ from .text import lexical_tokens
 
 __all__ = ["Index", "IndexError_", "BuildReport", "build_index", "load_index", "ensure_index", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors.npy beside an optional approximate dense.faiss
 CHUNK_CHARS = 600
+# Bump when lexical_tokens (text.py) or chunking (chunking.py) change what they
+# produce: an index built by an older qa-bot is then rebuilt by ensure_index.
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 1}
 
 
 class IndexError_(RuntimeError):
@@ -74,7 +78,7 @@ class Index:
     manifest: dict
     chunks: list[Chunk]
     documents: dict[str, Document]
-    dense: faiss.Index
+    dense: object  # faiss.Index or dense.RescoredIndex: `search(queries, k)` and `ntotal`
     bm25: bm25s.BM25
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
@@ -84,13 +88,6 @@ class Index:
     def embedder_name(self) -> str:
         """The name of the embedder that built the vectors."""
         return self.manifest["embedder"]["name"]
-
-
-def _dense_index(vectors: np.ndarray, dim: int) -> faiss.Index:
-    index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(vectors)
-    return index
 
 
 def _bm25_index(chunks: list[Chunk]) -> bm25s.BM25:
@@ -111,6 +108,8 @@ def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[C
                      "equivalent_to": sorted(getattr(embedder, "equivalent_to", ()))},
         "text": {"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
         "chunking": {"max_chars": CHUNK_CHARS, "overlap_sentences": 1},
+        "pipeline": PIPELINE_VERSIONS,
+        "dense": choose_spec(len(chunks)),
         "corpus": {"path": str(Path(corpus).resolve()), "fingerprint": fingerprint(corpus)},
         "counts": {"documents": len(scan.documents), "chunks": len(chunks)},
         "files": scan.hashes,
@@ -136,8 +135,9 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
             for r in read_jsonl(data / "documents.jsonl")
         }
         chunks = read_jsonl(data / "chunks.jsonl")
-        dense = faiss.read_index(str(data / "dense.faiss"))
-        rows = dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, embedder.dim), np.float32)
+        rows = load_vectors(data)
+        if len(rows) != len(chunks):
+            raise ValueError("vectors and chunks differ in number")
     except (OSError, ValueError, RuntimeError, KeyError):
         return {}, {}
     return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
@@ -186,7 +186,7 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress, m
     generation, tmp = new_generation(index_dir)
     write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
     write_jsonl(tmp / "documents.jsonl", ({"source": d.source, "meta": d.meta, "text": d.text} for d in scan.documents))
-    faiss.write_index(_dense_index(vectors, embedder.dim), str(tmp / "dense.faiss"))
+    save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
     _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
@@ -246,7 +246,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
         r["source"]: Document(r["source"], r["text"], r.get("meta") or {})
         for r in read_jsonl(data / "documents.jsonl")
     }
-    dense = faiss.read_index(str(data / "dense.faiss"))
+    dense = load_dense(data, manifest["dense"])
     bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     problems = [Problem(p["source"], p["reason"]) for p in manifest.get("problems", [])]
@@ -259,13 +259,15 @@ def ensure_index(
     embedder: Embedder,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[Index, bool]:
-    """The index of `corpus`, built when missing or when the corpus has changed.
+    """The index of `corpus`, built when missing, when the corpus has changed, or when
+    an older qa-bot (format, tokens or chunking) built it.
 
     Returns the index and whether it was (re)built. An index built by another
     embedder is refused rather than silently replaced.
     """
     manifest = read_manifest(index_dir)
-    if manifest is not None and manifest.get("format_version") == FORMAT_VERSION:
+    current = manifest is not None and manifest.get("format_version") == FORMAT_VERSION
+    if current and manifest.get("pipeline") == PIPELINE_VERSIONS:
         if not same_model(manifest["embedder"]["name"], embedder.name):
             load_index(index_dir, embedder_name=embedder.name)  # raises with the message
         if manifest["corpus"]["fingerprint"] == fingerprint(corpus):

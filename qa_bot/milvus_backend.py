@@ -37,6 +37,7 @@ import bm25s
 import numpy as np
 import scipy.sparse
 
+from .dense import load_vectors
 from .embed import same_model
 from .index import Index, IndexError_
 from .retrieve import RRF_K, Fused
@@ -165,7 +166,7 @@ def _meta(client, collection: str) -> dict | None:
 
 def _index_meta(index: Index) -> dict:
     return {"generation": index.manifest["generation"], "embedder": index.embedder_name,
-            "dim": int(index.dense.d), "chunks": len(index.chunks)}
+            "dim": int(index.manifest["embedder"]["dim"]), "chunks": len(index.chunks)}
 
 
 def _schema(client, dim: int):
@@ -197,11 +198,13 @@ def _write_collection(client, name: str, index: Index, progress) -> None:
     """Create the collection `name` and insert every chunk of `index`."""
     if client.has_collection(name):
         client.drop_collection(name)  # left by an interrupted push
-    schema, indexes = _schema(client, int(index.dense.d))
+    dim = int(index.manifest["embedder"]["dim"])
+    schema, indexes = _schema(client, dim)
     client.create_collection(name, schema=schema, index_params=indexes,
                              properties={META_KEY: json.dumps(_index_meta(index))})
     total = len(index.chunks)
-    vectors = index.dense.reconstruct_n(0, total) if total else np.zeros((0, index.dense.d), np.float32)
+    # the exact float32 vectors (the FAISS index of a large corpus is approximate)
+    vectors = load_vectors(index.path / index.manifest["generation"], mmap=True) if total else np.zeros((0, dim), np.float32)
     weights = bm25_matrix(index.bm25)
     for start in range(0, total, BATCH_ROWS):
         client.insert(name, _rows(index, start, min(total, start + BATCH_ROWS), vectors, weights))

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from qa_bot.index import IndexError_, build_index, ensure_index, load_index
+from qa_bot.index import FORMAT_VERSION, IndexError_, build_index, ensure_index, load_index
 from qa_bot.retrieve import search
 from qa_bot.text import lexical_tokens
 
@@ -24,13 +24,13 @@ def test_load_gives_the_same_hits_as_the_built_index(corpus_index, qa, embedder)
 def test_manifest_records_the_build_and_no_pickle_is_written(corpus_index, embedder):
     index_dir = corpus_index[1]
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedder"]["name"] == embedder.name and manifest["embedder"]["dim"] == 384
     assert manifest["counts"]["documents"] == 5 and manifest["counts"]["chunks"] > 20
     assert len(manifest["corpus"]["fingerprint"]) == 64
     files = [p for p in index_dir.rglob("*") if p.is_file()]
     assert not [p for p in files if p.suffix in {".pkl", ".pickle"}]
-    assert (index_dir / manifest["generation"] / "dense.faiss").is_file()
+    assert (index_dir / manifest["generation"] / "vectors.npy").is_file()
 
 
 def test_a_changed_corpus_triggers_a_rebuild(small_corpus, tmp_path, embedder):
