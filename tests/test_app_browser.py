@@ -201,7 +201,7 @@ def test_answers_highlighted_unaccented_and_abstains(app, page, tmp_path):
     page.get_by_text("Viết tắt trong câu trả lời:").first.wait_for()
     explained = page.get_by_text("Viết tắt trong câu trả lời:").first.inner_text()
     assert "TTHC = thủ tục hành chính" in explained and "DVC = dịch vụ công" in explained
-    assert page.get_by_text("Thời gian trả lời").first.is_visible()
+    page.get_by_text("Thời gian trả lời").first.wait_for()
     page.locator('[data-testid="stExpander"]').first.wait_for()
     page.locator("h1").first.evaluate("el => el.scrollIntoView({block: 'start'})")
     shoot(page, "screenshot-answer.png", tmp_path)
