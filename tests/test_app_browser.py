@@ -229,9 +229,17 @@ def test_document_view_quote_and_downloads(app, page, tmp_path):
     page.locator("mark.qa-span").first.wait_for(timeout=SLOW)
 
     # copy quote: the clipboard holds the verbatim sentence and its citation
+    wait_answers(page, 1)  # the turn is drawn completely: nothing moves under the mouse any more
     code = page.locator('[data-testid="stCode"]').first
-    code.hover()
-    code.get_by_role("button", name="Copy to clipboard").click()
+    code.scroll_into_view_if_needed()
+    copy = code.get_by_role("button", name="Copy to clipboard")
+    for _ in range(3):  # the copy icon shows while the mouse is over the box
+        code.hover()
+        try:
+            copy.click(timeout=10_000)
+            break
+        except sync_api.TimeoutError:
+            continue
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("“") and "1.565 TTHC được cung cấp dịch vụ công (DVC) trực tuyến mức độ 4" in copied
     assert TITLE_004 in copied and "004_39ce35e93a8fb1a9.txt" in copied and "2021-10-05" in copied
