@@ -360,7 +360,7 @@ if "doc" in st.query_params:
 
 if "history" not in st.session_state:
     st.session_state.history = []
-question = st.chat_input(T["input"]) or st.session_state.pop("pending", None)
+question = st.chat_input(T["input"], key="question") or st.session_state.pop("pending", None)
 use_filters = preset_filters(qa, question) if question else True
 
 with st.sidebar:

@@ -350,8 +350,9 @@ def test_english_interface(app, page, tmp_path):
         except sync_api.TimeoutError:
             continue
     english_title.wait_for()
-    box = page.locator('[data-testid="stChatInput"] textarea')
-    assert box.get_attribute("placeholder") == "Ask a question…"
+    page.get_by_placeholder("Ask a question…").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stChatInput] textarea').length === 1")
+    assert page.locator('[data-testid="stChatInput"] textarea').get_attribute("placeholder") == "Ask a question…"
     ask(page, "How many administrative procedures reach level 4 in Ha Giang?")
     page.locator("mark.qa-span").first.wait_for(timeout=SLOW)
     assert "1.565" in page.locator("mark.qa-span").first.inner_text()
