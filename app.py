@@ -20,7 +20,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from qa_bot.embed import DEFAULT_EMBEDDER
-from qa_bot.export import answer_json, answer_markdown, quote
+from qa_bot.export import answer_json, answer_markdown, citation, quote
 from qa_bot.feedback import append_feedback, feedback_record
 from qa_bot.filters import Filters, filter_options
 from qa_bot.index import IndexError_, build_index
@@ -122,10 +122,8 @@ def document_view(qa: QA) -> None:
     quoted = sentence or passage
     if quoted is not None and quoted[1] <= len(doc.text):
         text = " ".join(doc.text[quoted[0]:quoted[1]].split())
-        meta = ", ".join([doc.title, *(str(doc.meta[k]) for k in ("outlet", "province", "date") if doc.meta.get(k))])
         st.caption(T["document_quote"])
-        st.code(f"“{text}” — {meta} ({doc.source}, {T['characters']} {quoted[0]}–{quoted[1]})",
-                language=None, wrap_lines=True)
+        st.code(f"“{text}” — {citation(doc, doc.source, *quoted)}", language=None, wrap_lines=True)
     components.html(document_html(doc, passage, sentence, span), height=620, scrolling=True)
 
 
