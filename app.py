@@ -22,7 +22,7 @@ import streamlit.components.v1 as components
 from qa_bot.embed import DEFAULT_EMBEDDER
 from qa_bot.export import answer_json, answer_markdown, citation, quote
 from qa_bot.feedback import append_feedback, feedback_record
-from qa_bot.filters import Filters, filter_options
+from qa_bot.filters import FilterOptions, Filters, filter_options
 from qa_bot.index import IndexError_, build_index
 from qa_bot.pipeline import QA
 from qa_bot.query import DATA, abbreviations_in
@@ -130,6 +130,16 @@ def document_view(qa: QA) -> None:
 # ---------------------------------------------------------------- sidebar
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def options_of(index_dir: str, generation: str, _documents) -> FilterOptions:
+    """The filter choices of one index generation, worked out once (not on every rerun)."""
+    return filter_options(_documents)
+
+
+def index_options(qa: QA) -> FilterOptions:
+    return options_of(str(qa.index.path), qa.index.manifest["generation"], qa.index.documents)
+
+
 def current_filters() -> Filters:
     """The filters as the sidebar holds them."""
     state = st.session_state
@@ -144,7 +154,7 @@ def preset_filters(qa: QA, question: str) -> bool:
     facets = qa.facets_of(question)
     if not (facets.provinces or facets.years):
         return True
-    preset = filter_options(qa.index.documents).preset(facets)
+    preset = index_options(qa).preset(facets)
     st.session_state.f_provinces, st.session_state.f_years = list(preset.provinces), list(preset.years)
     return set(preset.provinces) == set(facets.provinces)
 
@@ -162,7 +172,7 @@ def clear_filters() -> None:
 
 def filters_sidebar(qa: QA) -> None:
     """Province, year and document filters, shown as removable chips."""
-    options = filter_options(qa.index.documents)
+    options = index_options(qa)
     state = st.session_state
     documents = qa.index.documents
     st.subheader(T["filters"])

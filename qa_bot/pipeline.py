@@ -91,6 +91,11 @@ def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
     return [answer.hit] + naming + [h for h in others if h not in naming]
 
 
+def _named_facets(question: str, query: Query) -> Facets:
+    """The provinces and years named in the question as typed or as read (diacritics restored)."""
+    return question_facets(question + " \n " + query.matching)
+
+
 class QA:
     """An index and its embedder, loaded once, answering questions.
 
@@ -148,7 +153,7 @@ class QA:
             cleaned = cleaned[:MAX_QUESTION_CHARS]
             message = f"Câu hỏi quá dài: chỉ dùng {MAX_QUESTION_CHARS} ký tự đầu."
         query = analyze(cleaned, self.index.vocabulary)
-        facets = question_facets(cleaned + " \n " + query.matching) if filters is None else filters.facets
+        facets = _named_facets(cleaned, query) if filters is None else filters.facets
         if filters is not None and filters.active:
             hits = self._filtered_search(query, filters, k, mode)
         else:
@@ -164,7 +169,7 @@ class QA:
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""
-        return question_facets(question + " \n " + analyze(question, self.index.vocabulary).matching)
+        return _named_facets(question, analyze(question, self.index.vocabulary))
 
     def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
         """The best hits among the documents `filters` allow: both rankings go deep, so
