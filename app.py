@@ -19,14 +19,8 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from qa_bot.embed import DEFAULT_EMBEDDER
-from qa_bot.export import answer_json, answer_markdown, citation, quote
-from qa_bot.feedback import append_feedback, feedback_record
-from qa_bot.filters import FilterOptions, Filters, filter_options
-from qa_bot.index import IndexError_, build_index
-from qa_bot.pipeline import QA
-from qa_bot.query import DATA, abbreviations_in
-from qa_bot.render import (
+from qa_bot.app.export import answer_json, answer_markdown, citation, quote
+from qa_bot.app.render import (
     CSS,
     answer_card,
     document_html,
@@ -35,8 +29,17 @@ from qa_bot.render import (
     parse_range,
     passage_block,
 )
-from qa_bot.ui_text import text_for
-from qa_bot.uploads import save_upload
+from qa_bot.app.ui_text import text_for
+from qa_bot.datafiles import DATA
+from qa_bot.embedders import DEFAULT_EMBEDDER
+from qa_bot.errors import IndexUnusable, QaBotError
+from qa_bot.evaluation.feedback import append_feedback, feedback_record
+from qa_bot.index.build import build_index
+from qa_bot.ingest.uploads import save_upload
+from qa_bot.pipeline import QA
+from qa_bot.question.analysis import abbreviations_in
+from qa_bot.question.filters import FilterOptions, Filters, filter_options
+from qa_bot.retrieval.faiss import FaissBackend
 
 HERE = Path(__file__).resolve().parent
 CORPUS = Path(os.environ.get("QA_BOT_CORPUS") or HERE / "corpus")
@@ -72,7 +75,8 @@ class Loader:
     def _run(self) -> None:
         try:
             corpus = self.corpus if self.corpus.is_dir() else None
-            self.qa = QA.open(corpus, self.index_dir, self.embedder, progress=self._progress)
+            self.qa = QA.open(corpus, self.index_dir, backend=FaissBackend, embedder=self.embedder,
+                              progress=self._progress)
         except Exception as err:  # noqa: BLE001 - shown on the page
             self.error = err
         finally:
@@ -98,7 +102,7 @@ def open_qa() -> QA:
         slot.empty()
     if job.qa is None:
         loader.clear()  # try again on the next run
-        label = T["index_error"] if isinstance(job.error, IndexError_) else T["load_error"]
+        label = T["index_error"] if isinstance(job.error, IndexUnusable) else T["load_error"]
         st.error(f"{label}: {job.error}")
         st.stop()
     return job.qa
@@ -137,7 +141,7 @@ def options_of(index_dir: str, generation: str, _documents) -> FilterOptions:
 
 
 def index_options(qa: QA) -> FilterOptions:
-    return options_of(str(qa.index.path), qa.index.manifest["generation"], qa.index.documents)
+    return options_of(str(qa.index.path), qa.index.manifest.generation, qa.index.documents)
 
 
 def current_filters() -> Filters:
@@ -208,7 +212,7 @@ def index_uploads(qa: QA, files) -> None:
 
     try:
         index = build_index(CORPUS, INDEX, qa.embedder, progress=progress)
-    except IndexError_ as err:
+    except QaBotError as err:
         st.session_state.upload_messages = [("error", f"{T['index_error']}: {err}")]
     else:
         problems = {p.source: p.reason for p in index.problems}
@@ -221,7 +225,7 @@ def index_uploads(qa: QA, files) -> None:
                 messages.append(("success", f"{T['indexed_new']}: {name}"))
         if set(saved) & set(problems):
             index = build_index(CORPUS, INDEX, qa.embedder)  # the same index, without the unreadable files
-        loader(str(CORPUS), str(INDEX), EMBEDDER).qa = QA(index, qa.embedder)
+        loader(str(CORPUS), str(INDEX), EMBEDDER).qa = QA(index, qa.embedder, FaissBackend(index))
         st.session_state.upload_messages = messages
     st.session_state.uploads = st.session_state.get("uploads", 0) + 1  # a fresh, empty uploader
     st.rerun()
@@ -271,7 +275,7 @@ def save_feedback(number: int) -> None:
         return
     index = loader(str(CORPUS), str(INDEX), EMBEDDER).qa.index
     record = feedback_record(turn["result"], "up" if value == 1 else "down", turn["filters"],
-                             index.manifest.get("generation", ""))
+                             index.manifest.generation)
     append_feedback(FEEDBACK, record)
     st.toast(T["feedback_saved"])
 

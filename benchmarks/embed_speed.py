@@ -65,11 +65,11 @@ def make_engine(label: str, batch_size: int | None = None) -> Encode:
         model = E5()
         return lambda x, q: np.asarray(model.encode(x, is_query=q))
     if engine == "onnx":
-        from qa_bot.onnx_e5 import BATCH_SIZE, OnnxE5Embedder
+        from qa_bot.embedders.onnx import BATCH_SIZE, OnnxE5Embedder
 
         model = OnnxE5Embedder(precision=variant or "fp32")
     else:
-        from qa_bot.st_e5 import BATCH_SIZE, StEmbedder
+        from qa_bot.embedders.st import BATCH_SIZE, StEmbedder
 
         model = StEmbedder(device="cpu", precision=variant or "fp32")
     size = batch_size or BATCH_SIZE

@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa_bot.embed import get_embedder
-from qa_bot.evaluate import load_questions
-from qa_bot.index import load_index
-from qa_bot.milvus_backend import MilvusTarget, connect, open_backend, push
+from qa_bot.embedders import get_embedder
+from qa_bot.evaluation.metrics import load_questions
+from qa_bot.index.build import load_index
+from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, push
 from qa_bot.pipeline import QA
-from qa_bot.query import analyze
-from qa_bot.retrieve import FaissBackend
+from qa_bot.question.analysis import analyze
+from qa_bot.retrieval.fusion import FaissBackend
 
 
 def percentiles(values: list[float]) -> str:

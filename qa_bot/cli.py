@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .embed import DEFAULT_EMBEDDER
+from .embedders import DEFAULT_EMBEDDER
 
 CORPUS = click.option(
     "--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
@@ -40,7 +40,7 @@ def milvus_options(command):
 
 
 def _milvus_target(uri: str | None, collection: str):
-    from .milvus_backend import MilvusTarget
+    from .retrieval.milvus import MilvusTarget
 
     return MilvusTarget(uri, collection, os.environ.get("QA_BOT_MILVUS_TOKEN", "")) if uri else None
 
@@ -61,14 +61,25 @@ class _Progress:
             self.bar = None
 
 
+def _backend(milvus):
+    """What searches the vectors: the index folder's FAISS and bm25s, or the Milvus collection `milvus`."""
+    if milvus is None:
+        from .retrieval.faiss import FaissBackend
+
+        return FaissBackend
+    from .retrieval.milvus import open_backend
+
+    return lambda index: open_backend(index, milvus)
+
+
 def _open(corpus: Path, index_dir: Path, embedder: str, milvus=None):
-    from .embed import EmbedderError
-    from .index import IndexError_
+    from .errors import QaBotError
     from .pipeline import QA
 
     try:
-        return QA.open(corpus if corpus.is_dir() else None, index_dir, embedder, progress=_Progress(), milvus=milvus)
-    except (IndexError_, EmbedderError) as err:
+        return QA.open(corpus if corpus.is_dir() else None, index_dir, backend=_backend(milvus), embedder=embedder,
+                       progress=_Progress())
+    except QaBotError as err:
         raise click.ClickException(str(err)) from None
 
 
@@ -92,13 +103,14 @@ MAX_FILE_MB = click.option(
 @milvus_options
 def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri, collection) -> None:
     """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
-    from .embed import EmbedderError, get_embedder
-    from .index import IndexError_, build_index
+    from .embedders import get_embedder
+    from .errors import QaBotError
+    from .index.build import build_index
 
     try:
         index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
                             max_bytes=int(max_file_mb * 1_000_000))
-    except (IndexError_, EmbedderError) as err:
+    except QaBotError as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)
@@ -106,20 +118,20 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
         click.echo(f"  {source}: {chars:,} characters" + (f", {pages} pages" if pages else ""), err=True)
     for line in index.report.lines():
         click.echo(line, err=True)
-    counts = index.manifest["counts"]
-    click.echo(f"indexed {counts['documents']} documents, {counts['chunks']} chunks into {index_dir}", err=True)
+    click.echo(f"indexed {index.manifest.documents} documents, {index.manifest.chunks} chunks into {index_dir}",
+               err=True)
     if milvus_uri:
         _push(index, _milvus_target(milvus_uri, collection))
 
 
 def _push(index, target) -> None:
-    from .index import IndexError_
-    from .milvus_backend import push
+    from .errors import QaBotError
+    from .retrieval.milvus_push import push
 
     started = time.perf_counter()
     try:
         fresh = push(index, target, progress=_Progress())
-    except IndexError_ as err:
+    except QaBotError as err:
         raise click.ClickException(str(err)) from None
     where = f"collection {target.collection!r} at {target.uri}"
     if fresh:
@@ -142,7 +154,8 @@ def show(file: Path, corpus: Path | None, start: int | None, end: int | None, ma
     char_end). For a PDF, the character range of each page goes to standard error.
     A name that begins with '-' goes after '--': qa-bot show -- -notes.txt
     """
-    from .extract import ExtractionError, extract
+    from .errors import ExtractionError
+    from .ingest.extract import extract
 
     path = corpus / file if corpus is not None else file
     if not path.is_file():
@@ -214,7 +227,7 @@ def _ask_jsonl(qa, k: int) -> None:
         result.id = record.get("id") if isinstance(record, dict) else None
         if not question:
             result.message = "no 'question' in this line"
-        sys.stdout.write(_json(result.to_json()) + "\n")
+        sys.stdout.write(_json(result.to_dict()) + "\n")
         sys.stdout.flush()
 
 
@@ -237,7 +250,7 @@ def ask(question, corpus, index_dir, embedder, jsonl, as_json, k, milvus_uri, co
         return
     result = qa.ask(question, k=k)
     if as_json:
-        click.echo(_json(result.to_json(), indent=2))
+        click.echo(_json(result.to_dict(), indent=2))
     else:
         _print_result(result, qa.index.documents)
 
@@ -259,10 +272,10 @@ def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_que
     their span as the answer, 👍 "not found" unanswerable ones, and 👎 answers
     questions to review (`disliked_repeated`: how often the disliked answer returns).
     """
-    from .ablation import run_ablation
-    from .evaluate import format_table, load_questions, score
-    from .feedback import feedback_questions, is_feedback
-    from .store import write_jsonl
+    from .evaluation.ablation import run_ablation
+    from .evaluation.feedback import feedback_questions, is_feedback
+    from .evaluation.metrics import format_table, load_questions, score
+    from .index.store import write_jsonl
 
     try:
         items = load_questions(questions)
@@ -281,7 +294,7 @@ def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_que
     if ablation:
         report = run_ablation(qa, items)
     else:
-        report = score(items, [qa.ask(q["question"]).to_json() for q in items])
+        report = score(items, [qa.ask(q["question"]).to_dict() for q in items])
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif ablation:
@@ -315,15 +328,22 @@ def _sizes(ctx, param, value: str) -> list[int]:
               help="Largest size the LangChain stack is run at.")
 @click.option("--threads", type=click.IntRange(min=0), default=1, show_default=True,
               help="OpenMP threads of the measured processes (0: the libraries' default).")
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Questions with evidence (JSONL) for recall@5 of both stacks on the bundled corpus "
+                   "[tests/data/dev.jsonl when it exists].")
 @CORPUS
 @INDEX
 @EMBEDDER
-def bench(sizes, queries, out, no_peer, quick, texts, peer_max, threads, corpus, index_dir, embedder) -> None:
+def bench(sizes, queries, out, no_peer, quick, texts, peer_max, threads, questions, corpus, index_dir,
+          embedder) -> None:
     """Measure build, size, memory and query speed at each size, and against LangChain."""
-    from .bench import BenchConfig, format_tables, run_bench
+    from .bench.run import BenchConfig, format_tables, run_bench
 
+    if questions is None and Path("tests/data/dev.jsonl").is_file():
+        questions = Path("tests/data/dev.jsonl")
     config = BenchConfig(sizes, queries or (20 if quick else 100), out, peer=not no_peer, quick=quick, corpus=corpus,
-                         index=index_dir, embedder=embedder, texts=texts, peer_max=peer_max, threads=threads)
+                         index=index_dir, dev=questions, embedder=embedder, texts=texts, peer_max=peer_max,
+                         threads=threads)
     try:
         report = run_bench(config, progress=lambda line: click.echo(f"· {line}", err=True))
     except ValueError as err:

@@ -1,10 +1,15 @@
-"""The records that flow through qa-bot: documents, chunks, hits and answers."""
+"""The records that flow through qa-bot: documents, chunks, hits, answers and results."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-__all__ = ["Document", "Chunk", "Hit", "Answer"]
+if TYPE_CHECKING:
+    from .question.analysis import Query
+    from .question.facets import Facets
+
+__all__ = ["Answer", "Chunk", "Document", "Hit", "Result"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,10 @@ class Document:
     def title(self) -> str:
         """The document's title, or its file name when none is known."""
         return self.meta.get("title") or self.source
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (the index's documents.jsonl line)."""
+        return {"source": self.source, "meta": self.meta, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,16 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
     dense_score: float = 0.0
 
+    def to_dict(self) -> dict:
+        """The passage record of `ask --jsonl`."""
+        return {
+            "source": self.chunk.source,
+            "text": self.chunk.text,
+            "score": round(self.score, 6),
+            "char_start": self.chunk.char_start,
+            "char_end": self.chunk.char_end,
+        }
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -74,3 +93,52 @@ class Answer:
     score: float
     hit: Hit
     value: str = ""  # the number, name, date or code the span is built around
+
+    def to_dict(self) -> dict:
+        """The answer record of `ask --jsonl` (`char_start`/`char_end` are the span's)."""
+        return {
+            "span": self.span,
+            "sentence": self.sentence,
+            "source": self.source,
+            "char_start": self.span_start,
+            "char_end": self.span_end,
+            "sentence_start": self.sentence_start,
+            "sentence_end": self.sentence_end,
+            "score": self.score,
+        }
+
+
+@dataclass
+class Result:
+    """What qa-bot found for one question."""
+
+    question: str
+    query: Query | None
+    hits: list[Hit]
+    answer: Answer | None
+    latency_ms: float
+    facets: Facets | None = None
+    message: str = ""
+    id: object = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        """True when the documents hold no answer (or the question was unusable)."""
+        return self.answer is None
+
+    def to_dict(self) -> dict:
+        """The `ask --jsonl` record of the evaluation contract."""
+        record: dict = {}
+        if self.id is not None:
+            record["id"] = self.id
+        record["question"] = self.question
+        record["abstained"] = self.abstained
+        record["answer"] = None if self.answer is None else self.answer.to_dict()
+        record["passages"] = [h.to_dict() for h in self.hits]
+        record["latency_ms"] = round(self.latency_ms, 2)
+        if self.message:
+            record["message"] = self.message
+        if self.query is not None and self.query.expansions:
+            record["expansions"] = [list(e) for e in self.query.expansions]
+        return record

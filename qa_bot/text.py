@@ -21,7 +21,10 @@ __all__ = [
     "fold",
     "syllables",
     "lexical_tokens",
+    "YEAR",
 ]
+
+YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")  # a year a question or a document may name
 
 # Old-style tone placement ("hoà", "thuỷ") moved onto the first vowel ("hòa",
 # "thủy") as underthesea's text_normalize does; the rewrite keeps the length.

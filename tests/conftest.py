@@ -1,37 +1,18 @@
-"""Shared fixtures: the real bundled corpus indexed once per session, with the real default embedder."""
+"""Shared fixtures: the bundled corpus indexed once per session with the real default
+embedder (integration tests, marked slow), and with the fake embedder (fast unit tests)."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-from pathlib import Path
 
-import numpy as np
 import pytest
+from helpers import CORPUS, HashEmbedder
 
-from qa_bot.embed import DEFAULT_EMBEDDER, get_embedder
+from qa_bot.embedders import DEFAULT_EMBEDDER, get_embedder
+from qa_bot.index.build import build_index
+from qa_bot.index.load import load_index
 from qa_bot.pipeline import QA
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-DATA = Path(__file__).resolve().parent / "data"
-
-
-class HashEmbedder:
-    """A deterministic stand-in embedder (sha256-seeded), used only to test refusal."""
-
-    name = "test:hash"
-    dim = 384
-
-    def encode(self, texts, is_query=False, progress=None):
-        rows = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            row = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            rows.append(row / np.linalg.norm(row))
-        if progress:
-            progress(len(texts))
-        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+from qa_bot.retrieval.faiss import FaissBackend
 
 
 @pytest.fixture(scope="session")
@@ -42,20 +23,38 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, embedder):
-    """(corpus dir, index dir) of the bundled corpus, built once per session."""
+    """(corpus dir, index dir) of the bundled corpus, built once per session with the real model."""
     index_dir = tmp_path_factory.mktemp("index")
-    from qa_bot.index import build_index
-
     build_index(CORPUS, index_dir, embedder)
     return CORPUS, index_dir
 
 
 @pytest.fixture(scope="session")
 def qa(corpus_index, embedder):
-    """A QA over the bundled corpus."""
-    from qa_bot.index import load_index
+    """A QA over the bundled corpus, real model."""
+    index = load_index(corpus_index[1], embedder_name=embedder.name)
+    return QA(index, embedder, FaissBackend(index))
 
-    return QA(load_index(corpus_index[1], embedder_name=embedder.name), embedder)
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    """The deterministic fake embedder (helpers.HashEmbedder)."""
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory, fake_embedder):
+    """(corpus dir, index dir) of the bundled corpus, built once with the fake embedder (fast)."""
+    index_dir = tmp_path_factory.mktemp("fake-index")
+    build_index(CORPUS, index_dir, fake_embedder)
+    return CORPUS, index_dir
+
+
+@pytest.fixture(scope="session")
+def fake_qa(fake_index, fake_embedder):
+    """A QA over the bundled corpus with the fake embedder: real BM25, analysis and answer layer."""
+    index = load_index(fake_index[1], embedder_name=fake_embedder.name)
+    return QA(index, fake_embedder, FaissBackend(index))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import DATA
+from helpers import DATA
 
 
 def _qa_bot(*args, stdin=None, cwd=None):

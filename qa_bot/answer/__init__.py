@@ -1,0 +1,1 @@
+"""The answer layer: the sentence of the top passages that answers, and a short span in it."""

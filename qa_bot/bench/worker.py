@@ -1,0 +1,365 @@
+"""The measurements of `qa-bot bench`, one phase per process (so that each phase's peak
+memory is its own): `python -m qa_bot.bench.worker CONFIG.json` writes CONFIG's "out".
+
+Phases: build (a generated index of one size, and the dense index types compared),
+serve (that index loaded; query latencies), peer (the LangChain stack over the same
+chunks), dev (recall@5 of both stacks on the dev questions over the bundled corpus).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from ..index.dense import (
+    EXACT_MAX_CHUNKS,
+    build_dense,
+    choose_spec,
+    exact_index,
+    save_dense,
+)
+from .synth import (
+    Composition,
+    SentencePool,
+    bm25_from_pool,
+    chunk_texts,
+    compose,
+    noisy_vectors,
+)
+
+__all__ = ["latency", "load_pool", "run_phase", "save_pool"]
+
+DEPTH = 100
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def latency(call, items) -> dict:
+    """p50/p95 milliseconds and queries/s of `call(item)` over `items`, one at a time."""
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        call(item)
+        times.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(times)
+    return {"p50_ms": statistics.median(times), "p95_ms": ordered[round(0.95 * (len(ordered) - 1))],
+            "qps": 1000 * len(times) / sum(times) if sum(times) else 0.0, "n": len(times)}
+
+
+def save_pool(pool: SentencePool, folder: Path) -> None:
+    """Write a sentence pool for the worker processes."""
+    (folder / "pool.json").write_text(json.dumps({"sentences": pool.sentences, "words": pool.words, "real": pool.real},
+                                                 ensure_ascii=False), encoding="utf-8")
+    np.savez(folder / "pool.npz", token_ids=pool.token_ids, token_offsets=pool.token_offsets)
+
+
+def load_pool(folder: Path) -> SentencePool:
+    """The sentence pool written by `save_pool`."""
+    data = json.loads((folder / "pool.json").read_text(encoding="utf-8"))
+    arrays = np.load(folder / "pool.npz", allow_pickle=False)
+    vocabulary = {w: i for i, w in enumerate(data["words"])}
+    return SentencePool(data["sentences"], arrays["token_ids"], arrays["token_offsets"], vocabulary, data["real"])
+
+
+def _generated(config: dict) -> tuple[SentencePool, Composition, list[str], np.ndarray]:
+    work = Path(config["work"])
+    pool = load_pool(work)
+    comp = compose(pool, config["size"], seed=config["seed"])
+    texts = chunk_texts(pool, comp)
+    vectors = noisy_vectors(np.load(work / "bases.npy"), config["size"], seed=config["seed"])
+    return pool, comp, texts, vectors
+
+
+def _questions(config: dict) -> list[str]:
+    """The dev questions, cycled to `queries` of them."""
+    questions = config["questions"]
+    return [questions[i % len(questions)] for i in range(config["queries"])]
+
+
+# ---------------------------------------------------------------- build
+
+
+def _records(texts: list[str], pool: SentencePool, comp: Composition, per_doc: int = 100):
+    """Chunk and document records of the generated chunks, `per_doc` chunks a document."""
+    lengths = [len(s) for s in pool.sentences]
+    chunks, documents = [], []
+    for first in range(0, len(texts), per_doc):
+        source, cursor, parts = f"gen/{first // per_doc:06d}.txt", 0, []
+        for c in range(first, min(first + per_doc, len(texts))):
+            sentences, start = [], cursor
+            for sid in comp.sentence_ids[comp.offsets[c]:comp.offsets[c + 1]]:
+                sentences.append([start, start + lengths[sid]])
+                start += lengths[sid] + 1
+            chunks.append({"id": c, "source": source, "char_start": cursor, "char_end": cursor + len(texts[c]),
+                           "text": texts[c], "sentences": sentences})
+            parts.append(texts[c])
+            cursor += len(texts[c]) + 1
+        documents.append({"source": source, "meta": {"generated": True}, "text": "\n".join(parts)})
+    return chunks, documents
+
+
+def _file_bytes(index: object) -> int:
+    with tempfile.NamedTemporaryFile(suffix=".faiss") as tmp:
+        faiss.write_index(index, tmp.name)
+        return Path(tmp.name).stat().st_size
+
+
+def _recall_at_10(index, truth: np.ndarray, queries: np.ndarray) -> float:
+    _, found = index.search(queries, 10)
+    return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]))
+
+
+def _single_query_ms(index, queries: np.ndarray) -> dict:
+    return latency(lambda q: index.search(q[None, :], 10), queries)
+
+
+def _compare_dense(vectors: np.ndarray, queries: np.ndarray, with_hnsw: bool) -> tuple[list[dict], object]:
+    """Exact, IVF-SQ8 (bare and re-scored, several nprobe) and HNSW: build s, bytes,
+    latency, recall@10 against exact search. Returns the rows and the chosen index."""
+    started = time.perf_counter()
+    exact = exact_index(vectors)
+    rows = [{"type": "flat (exact)", "build_s": time.perf_counter() - started, "bytes": vectors.nbytes,
+             "recall@10": 1.0, **_single_query_ms(exact, queries)}]
+    _, truth = exact.search(queries, 10)
+    nlist = max(1, int(2 * np.sqrt(len(vectors))))  # as choose_spec does above the threshold
+    spec = {**choose_spec(EXACT_MAX_CHUNKS + 1), "nlist": nlist, "train_size": min(len(vectors), 40 * nlist)}
+    started = time.perf_counter()
+    rescored = build_dense(vectors, spec)
+    ivf_s = time.perf_counter() - started
+    ivf_bytes = _file_bytes(rescored.ann)
+    for nprobe in (8, 16, 32, 64):
+        rescored.ann.nprobe = nprobe
+        for name, index, size in (("ivf_sq8", rescored.ann, ivf_bytes), ("ivf_sq8_rescored", rescored, ivf_bytes + vectors.nbytes)):
+            rows.append({"type": f"{name} nlist={spec['nlist']} nprobe={nprobe}", "build_s": ivf_s, "bytes": size,
+                         "recall@10": _recall_at_10(index, truth, queries), **_single_query_ms(index, queries)})
+    rescored.ann.nprobe = spec["nprobe"]
+    if with_hnsw:
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 40
+        hnsw.add(vectors)
+        hnsw_s = time.perf_counter() - started
+        for ef in (64, 128):
+            hnsw.hnsw.efSearch = ef
+            rows.append({"type": f"hnsw_flat M=32 efSearch={ef}", "build_s": hnsw_s, "bytes": _file_bytes(hnsw),
+                         "recall@10": _recall_at_10(hnsw, truth, queries), **_single_query_ms(hnsw, queries)})
+    chosen = exact if choose_spec(len(vectors))["type"] == "flat" else rescored
+    return rows, chosen
+
+
+def _write_index(folder: Path, texts, pool, comp, vectors, dense_index, config: dict) -> dict:
+    """A real index folder (the layout load_index reads) of the generated chunks; timings."""
+    from ..index.manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, now
+    from ..index.store import new_generation, publish, write_jsonl
+    from ..index.vocabulary import build_vocabulary
+
+    timings = {}
+    started = time.perf_counter()
+    bm25 = bm25_from_pool(pool, comp)
+    timings["bm25_build_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    generation, tmp = new_generation(folder)
+    chunks, documents = _records(texts, pool, comp)
+    write_jsonl(tmp / "chunks.jsonl", chunks)
+    write_jsonl(tmp / "documents.jsonl", documents)
+    del chunks, documents
+    save_dense(tmp, vectors, dense_index)
+    bm25.save(str(tmp / "bm25"), show_progress=False)
+    vocabulary = build_vocabulary(pool.sentences)
+    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
+    embedder = config["embedder"]
+    manifest = Manifest(format_version=FORMAT_VERSION, generation=generation, created=now(), embedder=embedder["name"],
+                        dim=int(embedder["dim"]), equivalent_to=tuple(embedder.get("equivalent_to", ())),
+                        pipeline=PIPELINE_VERSIONS, dense=choose_spec(len(texts)), corpus_path="(generated)",
+                        chunks=len(texts), extra={"generated": config["description"]})
+    publish(folder, tmp, generation, manifest.to_dict())
+    timings["write_s"] = time.perf_counter() - started
+    return timings
+
+
+def phase_build(config: dict) -> dict:
+    """Generate one size, compare the dense index types, write the index folder."""
+    started = time.perf_counter()
+    pool, comp, texts, vectors = _generated(config)
+    result = {"generate_s": time.perf_counter() - started, "chunks": len(texts),
+              "mean_chunk_chars": float(np.mean([len(t) for t in texts]))}
+    queries = noisy_vectors(np.load(Path(config["work"]) / "bases.npy"), config["dense_queries"], seed=config["seed"] + 7)
+    result["dense_types"], dense_index = _compare_dense(vectors, queries, with_hnsw=len(texts) <= config["hnsw_max"])
+    spec = choose_spec(len(texts))
+    chosen = [r for r in result["dense_types"] if r["type"].startswith("flat" if spec["type"] == "flat" else
+                                                                      f"ivf_sq8_rescored nlist={spec['nlist']} nprobe={spec['nprobe']}")]
+    result["dense_spec"], result["dense_build_s"] = spec, chosen[0]["build_s"]
+    result["dense_recall@10"] = chosen[0]["recall@10"]
+    result.update(_write_index(Path(config["index"]), texts, pool, comp, vectors, dense_index, config))
+    data = Path(config["index"])
+    result["disk_bytes"] = {p.name: p.stat().st_size for p in next(data.glob("gen-*")).iterdir() if p.is_file()}
+    result["disk_bytes"]["bm25/"] = sum(p.stat().st_size for p in data.glob("gen-*/bm25/*"))
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+# ---------------------------------------------------------------- serve
+
+
+def phase_serve(config: dict) -> dict:
+    """Load the generated index like `ask` does and time BM25, dense and hybrid queries."""
+    from ..embedders import get_embedder
+    from ..index.load import load_index
+    from ..question.analysis import analyze
+    from ..retrieval.faiss import bm25_ranking, dense_ranking
+    from ..retrieval.fusion import rrf
+
+    started = time.perf_counter()
+    index = load_index(Path(config["index"]))
+    result = {"load_s": time.perf_counter() - started, "rss_loaded_mb": peak_rss_mb()}
+    embedder = get_embedder(config["embedder_engine"])
+    questions = _questions(config)
+    analyze("khởi động", index.vocabulary)
+    result["analyze"] = latency(lambda q: analyze(q, index.vocabulary), questions)
+    analysed = {q: analyze(q, index.vocabulary) for q in questions}
+    result["encode"] = latency(lambda q: embedder.encode([analysed[q].dense_text], is_query=True), questions)
+    vectors = {q: embedder.encode([analysed[q].dense_text], is_query=True)[0] for q in questions}
+
+    def bm25(q):
+        return bm25_ranking(index, analysed[q].tokens, DEPTH)
+
+    def dense(q):
+        return dense_ranking(index, vectors[q], DEPTH)[0]
+
+    def hybrid(q):
+        return rrf({"dense": dense(q), "bm25": bm25(q)})
+
+    def full(q, mode):
+        """The whole query path from the question: analysis, encoder, ranking(s), fusion."""
+        query = analyze(q, index.vocabulary)
+        rankings = {}
+        if mode != "bm25":
+            rankings["dense"] = dense_ranking(index, embedder.encode([query.dense_text], is_query=True)[0], DEPTH)[0]
+        if mode != "dense":
+            rankings["bm25"] = bm25_ranking(index, query.tokens, DEPTH)
+        return rrf(rankings)
+
+    result["bm25_scores_only"] = latency(lambda q: index.bm25.get_scores(analysed[q].tokens), questions)
+    result["retrieval"] = {"bm25": latency(bm25, questions), "dense": latency(dense, questions),
+                           "hybrid": latency(hybrid, questions)}
+    result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions) for mode in ("bm25", "dense", "hybrid")}
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+# ---------------------------------------------------------------- peer
+
+
+def _peer_latencies(retriever, questions: list[str]) -> dict:
+    bm25, dense = retriever.retrievers
+    return {"bm25": latency(bm25.invoke, questions), "dense": latency(dense.invoke, questions),
+            "hybrid": latency(retriever.invoke, questions)}
+
+
+def phase_peer(config: dict) -> dict:
+    """Build the LangChain stack over the same generated chunks and vectors; time queries."""
+    from ..embedders import get_embedder
+    from ..text import lexical_tokens
+    from .peer import PeerEmbeddings, peer_retriever
+    from .synth import chunk_tokens
+
+    pool, comp, texts, vectors = _generated(config)
+    tokens_of = {t: chunk_tokens(pool, comp, c) for c, t in enumerate(texts)}
+    questions = _questions(config)
+    embedder = get_embedder(config["embedder_engine"])
+    cache = {q: embedder.encode([q], is_query=True)[0] for q in questions}
+    query_tokens = {q: lexical_tokens(q) for q in questions}
+    live = {"cached": False}
+
+    def tokens(text: str) -> list[str]:
+        if text in tokens_of:
+            return tokens_of[text]
+        return query_tokens[text] if live["cached"] and text in query_tokens else lexical_tokens(text)
+
+    rss_before = peak_rss_mb()
+    started = time.perf_counter()
+    embeddings = PeerEmbeddings(embedder, cache)
+    retriever = peer_retriever(texts, vectors, tokens, embeddings, DEPTH)
+    result = {"build_s": time.perf_counter() - started, "rss_before_build_mb": rss_before}
+    live["cached"] = True
+    result["retrieval"] = _peer_latencies(retriever, questions)
+    live["cached"] = False
+    cache.clear()
+    result["with_encoder"] = _peer_latencies(retriever, questions)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+# ---------------------------------------------------------------- dev
+
+
+def _recall_at_5(questions: list[dict], passages: list[list[str]]) -> float:
+    from ..evaluation.metrics import score
+
+    answers = [{"abstained": False, "answer": None, "passages": [{"text": t} for t in p]} for p in passages]
+    return score(questions, answers)["overall"]["recall@5"]
+
+
+def phase_dev(config: dict) -> dict:
+    """Recall@5 and latency of both stacks on the dev questions over the bundled corpus."""
+    from ..embedders import get_embedder
+    from ..evaluation.metrics import load_questions
+    from ..index.dense import load_vectors
+    from ..index.load import load_index
+    from ..pipeline import QA
+    from ..question.analysis import analyze
+    from ..retrieval.faiss import FaissBackend
+    from ..retrieval.fusion import search
+    from ..text import lexical_tokens
+    from .peer import PeerEmbeddings, peer_retriever
+
+    index = load_index(Path(config["bundled_index"]))
+    embedder = get_embedder(config["embedder_engine"])
+    backend = FaissBackend(index)
+    qa = QA(index, embedder, backend)
+    items = load_questions(Path(config["dev"]))
+    questions = [q["question"] for q in items]
+
+    def qa_bot_top5(q):
+        query = analyze(q, index.vocabulary)
+        return [h.chunk.text for h in search(index, embedder, backend, query.dense_text, query.tokens, k=5, depth=DEPTH)]
+
+    texts = [c.text for c in index.chunks]
+    vectors = load_vectors(index.data)
+    retriever = peer_retriever(texts, vectors, lexical_tokens, PeerEmbeddings(embedder), DEPTH)
+    peer_top5 = {q: [d.page_content for d in retriever.invoke(q)[:5]] for q in questions}
+    result = {
+        "questions": len(items),
+        "qa_bot_retrieval": {"recall@5": _recall_at_5(items, [qa_bot_top5(q) for q in questions]),
+                             **latency(qa_bot_top5, questions)},
+        "qa_bot_ask": {"recall@5": _recall_at_5(items, [[h.chunk.text for h in qa.ask(q).hits[:5]] for q in questions]),
+                       **latency(qa.ask, questions)},
+        "peer": {"recall@5": _recall_at_5(items, [peer_top5[q] for q in questions]),
+                 **latency(retriever.invoke, questions)},
+    }
+    return result
+
+
+PHASES = {"build": phase_build, "serve": phase_serve, "peer": phase_peer, "dev": phase_dev}
+
+
+def run_phase(config: dict) -> dict:
+    """Run the phase named in `config` and return its figures."""
+    return PHASES[config["phase"]](config)
+
+
+if __name__ == "__main__":
+    cfg = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    out = run_phase(cfg)
+    Path(cfg["out"]).write_text(json.dumps(out, ensure_ascii=False, default=float), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""The index folder: build and load, its manifest, the generation store, the dense index, the vocabulary."""

@@ -1,0 +1,206 @@
+"""Build an index of a corpus folder: read, chunk, embed, index; atomically and incrementally.
+
+A build reuses what the previous generation holds: files whose hash is unchanged
+are not read again, and chunks whose text is unchanged are not embedded again.
+Each file is hashed once per build, before anything is read: the fingerprint the
+manifest records is of the files as the build found them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from .. import __version__
+from ..embedders import Embedder, same_model
+from ..errors import IndexUnusable
+from ..ingest.chunking import chunk_documents
+from ..ingest.documents import (
+    MAX_FILE_BYTES,
+    CorpusFiles,
+    CorpusScan,
+    list_corpus,
+    scan_corpus,
+)
+from ..schema import Chunk
+from ..text import lexical_tokens
+from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .load import Index, load_index, read_documents
+from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
+from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
+from .vocabulary import build_vocabulary
+
+__all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
+
+CHUNK_CHARS = 600
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build changed, for the user."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # source, characters, pages
+
+    def lines(self) -> list[str]:
+        """One line per changed file, then a summary."""
+        out = [f"+ {s}" for s in self.added] + [f"~ {s}" for s in self.changed] + [f"- {s}" for s in self.removed]
+        out.append(
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused"
+        )
+        return out
+
+
+def _bm25_index(chunks: list[Chunk]) -> bm25s.BM25:
+    bm25 = bm25s.BM25()
+    bm25.index([lexical_tokens(c.text) or [""] for c in chunks], show_progress=False)
+    return bm25
+
+
+def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[Chunk], generation: str) -> Manifest:
+    import underthesea
+
+    return Manifest(
+        format_version=FORMAT_VERSION, qa_bot=__version__, created=now(), generation=generation,
+        embedder=embedder.name, dim=int(embedder.dim), equivalent_to=tuple(getattr(embedder, "equivalent_to", ())),
+        text={"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
+        chunking={"max_chars": CHUNK_CHARS, "overlap_sentences": 1}, pipeline=PIPELINE_VERSIONS,
+        dense=choose_spec(len(chunks)), corpus_path=str(Path(corpus).resolve()), fingerprint=scan.fingerprint,
+        documents=len(scan.documents), chunks=len(chunks), files=scan.hashes,
+        problems=tuple({"source": p.source, "reason": p.reason} for p in scan.problems),
+    )
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
+    """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
+    when it was made by this format and embedder; empty otherwise."""
+    manifest = load_manifest(index_dir)
+    if manifest is None or manifest.format_version != FORMAT_VERSION or not same_model(manifest.embedder, embedder.name):
+        return {}, {}
+    data = Path(index_dir) / manifest.generation
+    try:
+        docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
+        chunks = read_jsonl(data / "chunks.jsonl")
+        rows = load_vectors(data)
+        if len(rows) != len(chunks):
+            raise ValueError("vectors and chunks differ in number")
+    except (OSError, ValueError, RuntimeError, KeyError):
+        return {}, {}
+    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
+           report: BuildReport) -> np.ndarray:
+    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
+    todo = [c for c in chunks if _text_key(c.text) not in cache]
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, len(todo))
+
+    if todo:
+        fresh = embedder.encode([c.text for c in todo], progress=step)
+        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh)}}
+    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+    if not chunks:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
+
+
+def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
+    report = BuildReport()
+    for source, key in scan.hashes.items():
+        if source not in previous:
+            report.added.append(source)
+        elif previous[source][0] != key:
+            report.changed.append(source)
+        else:
+            report.unchanged += 1
+    report.removed = sorted(set(previous) - set(scan.hashes))
+    report.files = [(d.source, len(d.text), len(d.meta.get("pages", []))) for d in scan.documents]
+    return report
+
+
+def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: Progress | None, max_bytes: int,
+                  files: CorpusFiles | None) -> BuildReport:
+    previous_docs, vectors_cache = _previous(index_dir, embedder)
+    scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes, files=files)
+    report = _compare(previous_docs, scan)
+    chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
+    vectors = _embed(chunks, embedder, vectors_cache, progress, report)
+    generation, tmp = new_generation(index_dir)
+    write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+    write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
+    save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
+    _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
+    vocabulary = build_vocabulary(d.text for d in scan.documents)
+    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
+    publish(index_dir, tmp, generation, _manifest(embedder, corpus, scan, chunks, generation).to_dict())
+    return report
+
+
+def build_index(
+    corpus: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    files: CorpusFiles | None = None,
+) -> Index:
+    """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
+
+    `progress(stage, done, total)` is called while embedding; the returned index
+    carries what changed in `.report`. Files larger than `max_bytes` are reported,
+    not read. A second build at the same time is refused (BuildLocked). `files` is
+    the corpus listing when the caller has made it already.
+    """
+    corpus, index_dir = Path(corpus), Path(index_dir)
+    if not corpus.is_dir():
+        raise IndexUnusable(f"corpus folder not found: {corpus}")
+    with build_lock(index_dir):
+        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files)
+    index = load_index(index_dir, embedder_name=embedder.name)
+    index.report = report
+    return index
+
+
+def ensure_index(
+    corpus: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+) -> tuple[Index, bool]:
+    """The index of `corpus`, built when missing, when the corpus has changed, or when
+    an older qa-bot (format, tokens or chunking) built it.
+
+    Returns the index and whether it was (re)built. An index built by another
+    embedder is refused rather than silently replaced.
+    """
+    manifest = load_manifest(index_dir)
+    files = list_corpus(corpus) if Path(corpus).is_dir() else None
+    if manifest is not None and manifest.current:
+        manifest.check(Path(index_dir), embedder.name)
+        if files is not None and manifest.fingerprint == files.fingerprint:
+            return load_index(index_dir, embedder_name=embedder.name), False
+    return build_index(corpus, index_dir, embedder, progress=progress, files=files), True

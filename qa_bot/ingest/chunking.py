@@ -1,0 +1,112 @@
+"""Sentence splitting and sentence-preserving chunks, with offsets into the source."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..schema import Chunk, Document
+from ..text import normalize
+
+__all__ = ["split_sentences", "chunk_document", "chunk_documents"]
+
+# A "sentence" longer than this is not prose (a table dump, a 5 MB line): it is
+# cut at white space so that chunks stay embeddable.
+MAX_SENTENCE_CHARS = 1500
+_LINE = re.compile(r"[^\n]+")
+_FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+(?=\s)|$)", re.S)
+
+
+@lru_cache(maxsize=1)
+def _sent_tokenize():
+    from underthesea import sent_tokenize
+
+    return sent_tokenize
+
+
+def _sentences_in_line(line: str) -> list[tuple[int, int]]:
+    """[start, end) of each sentence of one line, found back in the line itself."""
+    if len(line) > 20 * MAX_SENTENCE_CHARS:
+        pieces = [m.group(0) for m in _FALLBACK_SENTENCE.finditer(line)]
+    else:
+        pieces = _sent_tokenize()(line)
+    spans, cursor = [], 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = line.find(piece, cursor)
+        if found < 0:  # the splitter rewrote the text: keep the rest as one sentence
+            break
+        spans.append((found, found + len(piece)))
+        cursor = found + len(piece)
+    rest = line[cursor:]
+    if rest.strip():
+        lead = len(rest) - len(rest.lstrip())
+        spans.append((cursor + lead, cursor + len(rest.rstrip())))
+    return spans
+
+
+def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    """Cut an over-long span at white space into pieces of at most MAX_SENTENCE_CHARS."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of `text`, as [start, end) offsets into `text` itself.
+
+    Lines are split first (a heading or a caption is its own sentence), then
+    underthesea splits each line; splitting runs on the NFC form and the spans
+    are mapped back, so decomposed input keeps exact offsets.
+    """
+    normalized = normalize(text)
+    spans = []
+    for line in _LINE.finditer(normalized.text):
+        for start, end in _sentences_in_line(line.group(0)):
+            src_start, src_end = normalized.to_source(line.start() + start, line.start() + end)
+            spans.extend(_cut_long(src_start, src_end, text))
+    return spans
+
+
+def chunk_document(doc: Document, first_id: int = 0, max_chars: int = 600) -> list[Chunk]:
+    """Windows of whole sentences of at most ~`max_chars`, overlapping by one sentence."""
+    sentences = split_sentences(doc.text)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences) and sentences[j][1] - sentences[i][0] <= max_chars:
+            j += 1
+        start, end = sentences[i][0], sentences[j - 1][1]
+        chunks.append(
+            Chunk(
+                id=first_id + len(chunks),
+                source=doc.source,
+                char_start=start,
+                char_end=end,
+                text=doc.text[start:end],
+                sentences=tuple(sentences[i:j]),
+            )
+        )
+        if j >= len(sentences):
+            break
+        i = j - 1 if j - 1 > i else j  # overlap of one sentence
+    return chunks
+
+
+def chunk_documents(docs: list[Document], max_chars: int = 600) -> list[Chunk]:
+    """Chunks of every document, numbered from 0 in one id space."""
+    chunks: list[Chunk] = []
+    for doc in docs:
+        chunks.extend(chunk_document(doc, first_id=len(chunks), max_chars=max_chars))
+    return chunks

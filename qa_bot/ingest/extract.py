@@ -1,0 +1,458 @@
+"""Text and metadata from .txt, .html, .pdf and .docx files, robust to hostile input.
+
+`extract()` returns the final text (every offset in qa-bot points into it) or raises
+ExtractionError with a one-line reason. Text files keep their exact characters (NFC
+only after a legacy encoding); other formats are NFC-normalised and tidied.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import datetime as dt
+import html as htmllib
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ExtractionError
+from .provinces import find_provinces
+
+__all__ = ["ExtractionError", "Extracted", "SUFFIXES", "extract", "detect_meta"]
+
+SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
+MAX_UNZIPPED = 200_000_000  # bytes a .docx may expand to
+MAX_RATIO = 100  # expanded / file size, checked above 10 MB expanded
+_PARSER_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "charset_normalizer", "pypdf", "docx")
+
+
+@contextlib.contextmanager
+def _quiet_parsers():
+    """The parsers' own loggers silenced while a file is read (bad markup is not worth a
+    warning: the problem is reported as one line), and restored afterwards, so that an
+    application importing qa_bot keeps its logging as it set it."""
+    loggers = [logging.getLogger(name) for name in _PARSER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The text of a document, what the format says about it, and PDF page spans."""
+
+    text: str
+    meta: dict = field(default_factory=dict)
+    pages: tuple[tuple[int, int], ...] = ()  # (char_start, char_end) of each PDF page
+
+
+def extract(path: Path, max_bytes: int = 50_000_000) -> Extracted:
+    """Extract `path` by its suffix; raises ExtractionError for anything unreadable."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise ExtractionError(f"unsupported file type '{suffix or path.name}'")
+    too_big = ExtractionError(f"file is larger than the {max_bytes / 1e6:g} MB limit")
+    try:
+        if path.stat().st_size > max_bytes:
+            raise too_big
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError as err:
+        raise ExtractionError(f"cannot read file ({err.strerror or err})") from None
+    if len(data) > max_bytes:
+        raise too_big
+    if not data.strip():
+        raise ExtractionError("empty file")
+    try:
+        with _quiet_parsers():
+            result = _READERS[suffix](data)
+    except ExtractionError:
+        raise
+    except Exception as err:  # parsers raise anything on hostile input
+        raise ExtractionError(f"damaged {suffix[1:].upper()} file ({type(err).__name__})") from None
+    if not result.text.strip():
+        raise ExtractionError("no text found" + (" (scanned PDF?)" if suffix == ".pdf" else ""))
+    return result
+
+
+# .txt ------------------------------------------------------------------------
+
+_VIET = frozenset(unicodedata.normalize("NFC", base + tone) for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+                  for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")) | set("đĐ“”‘’–—…•°§«»·")
+
+
+def _read_txt(data: bytes) -> Extracted:
+    """UTF-8 as is (BOM dropped), UTF-16 with a BOM, else a legacy encoding made NFC."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        text = _decode(data, "utf-16")
+    elif b"\0" in data:
+        raise ExtractionError("binary data, not text")
+    elif data.startswith(codecs.BOM_UTF8):
+        text = _decode(data[3:], "utf-8")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_legacy(data)
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    if "\0" in text or controls > 0.05 * len(text):
+        raise ExtractionError("binary data, not text")
+    return Extracted(text, {})
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise ExtractionError(f"not valid {encoding.upper()} (byte {err.start})") from None
+
+
+def _decode_legacy(data: bytes) -> str:
+    """The most plausible NFC decoding among cp1258 (Vietnamese), cp1252 and
+    charset-normalizer's guesses; ExtractionError when none looks like text."""
+    import charset_normalizer
+
+    guesses = [match.encoding for match in list(charset_normalizer.from_bytes(data[:200_000]))[:5]]
+    best, best_score = "", 0.0
+    for encoding in dict.fromkeys(["cp1258", "cp1252", *guesses]):
+        try:
+            text = unicodedata.normalize("NFC", data.decode(encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = _plausibility(text)
+        best, best_score = (text, score) if score > best_score else (best, best_score)
+    if best_score < 0.9:
+        raise ExtractionError("not text in any known encoding")
+    return best
+
+
+def _plausibility(text: str) -> float:
+    """Share of ASCII and Vietnamese characters; 0 without enough spaces and ASCII letters."""
+    spaces = sum(ch.isspace() for ch in text)
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    if spaces < 0.03 * len(text) or letters < 0.3 * len(text):
+        return 0.0
+    return sum(ch.isascii() or ch in _VIET for ch in text) / len(text)
+
+
+# tidying (all formats but .txt) -------------------------------------------------
+
+_SPACES = {ord(ch): " " for ch in "\t\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+           "\u2008\u2009\u200a\u202f\u205f\u3000"}
+_SPACES.update({ord(ch): None for ch in "\r\0\u00ad\u200b\u200c\u200d\u2060\ufeff"})
+_SPACES.update({0x2028: "\n", 0x2029: "\n"})
+_UP = "A-ZĐ"
+_CODE_BREAKS = (  # a document code cut at a line end: "787/QĐ-⏎UBND", "06-⏎CTr/TU", "787/⏎QĐ-UBND"
+    re.compile(rf"(\b\d+(?:/\d{{2,4}})?/(?:[{_UP}]\w*-)+)\s*\n\s*(?=[{_UP}]{{2}})"),
+    re.compile(rf"(\b\d+-)\s*\n\s*(?=[{_UP}][{_UP}a-z]*/[{_UP}])"),
+    re.compile(rf"(\b\d+(?:/\d{{4}})?/)\s*\n\s*(?=[{_UP}]{{2}}\w*-[{_UP}])"),
+)
+
+
+def _tidy(text: str) -> str:
+    """NFC; one space between words; no spaces at line ends; at most one blank line."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_SPACES)
+    text = re.sub(r" ?\n ?", "\n", re.sub(r" {2,}", " ", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _pdf_lines(text: str) -> str:
+    """Rejoin codes cut at line ends, and lines that go on in lowercase (a wrapped sentence)."""
+    for pattern in _CODE_BREAKS:
+        text = pattern.sub(r"\1", text)
+    return re.sub(r"(?<=[^\s.:;!?])\n(?=[a-zđà-ỹ])", " ", text)
+
+
+def _clean_meta(meta: dict) -> dict:
+    """Non-empty one-line values; template titles ('CHÍNH PHỦ', 'VB CCHC') dropped."""
+    meta = {key: " ".join(str(value).split()) for key, value in meta.items() if value and str(value).strip()}
+    if len(meta.get("title", "").split()) < 3:
+        meta.pop("title", None)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("date", "0000-00-00")):
+        meta.pop("date")
+    return meta
+
+
+# .html -----------------------------------------------------------------------
+
+_SKIP = {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed", "svg",
+         "math", "canvas", "button", "select", "textarea", "input"}
+_BLOCKS = {"p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "h1", "h2", "h3",
+           "h4", "h5", "h6", "ul", "ol", "dl", "table", "blockquote", "pre", "address", "figure", "hr", "center"}
+_LINES = {"br", "li", "tr", "dt", "dd", "caption", "figcaption"}
+_CELL = "\0"  # stands for a cell start until the rows are joined
+
+
+def _read_html(data: bytes) -> Extracted:
+    """A page: trafilatura's main text and metadata (all visible text if it finds none).
+    A fragment (no <body>, e.g. a pháp điển đề mục): all visible text, since trafilatura
+    drops source notes and headings there; its first heading is the title."""
+    import trafilatura
+
+    html = _decode_html(data).replace("\0", "")
+    text, meta = "", {}
+    if re.search(r"<body[\s>]", html[:200_000], re.I):
+        doc = trafilatura.bare_extraction(html, include_tables=True, favor_recall=True, with_metadata=True)
+        text = getattr(doc, "text", None) or ""
+        meta = {key: getattr(doc, attr, None) for key, attr in
+                (("title", "title"), ("author", "author"), ("outlet", "sitename"), ("date", "date"))}
+    elif heading := re.search(r"<h[1-3][^>]*>(.*?)</h[1-3]>", html, re.I | re.S):
+        meta["title"] = htmllib.unescape(re.sub(r"<[^>]*>", " ", heading.group(1)))
+    if not text.strip():
+        text = _html_dump(html)
+    return Extracted(_tidy(text), _clean_meta(meta))
+
+
+def _decode_html(data: bytes) -> str:
+    """BOM, else UTF-8, else the declared charset, else the legacy guess."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace")
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = re.search(rb"charset=[\"']?([\w-]+)", data[:4096], re.I)
+        try:
+            return data.decode(declared.group(1).decode(), errors="replace") if declared else _decode_legacy(data)
+        except LookupError:
+            return _decode_legacy(data)
+
+
+def _html_dump(html: str) -> str:
+    """Visible text (no script, style or display:none); blocks on their own lines,
+    table cells joined by ' | '. Nothing is ever run: this only reads text nodes."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except etree.ParserError:  # nothing but white space or comments
+        return ""
+    pieces, skipping = [], 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        hidden = "display:none" in (element.get("style") or "").replace(" ", "").lower()
+        if event == "start":
+            if skipping or not tag or tag in _SKIP or hidden or element.get("hidden") is not None:
+                skipping += 1
+                continue
+            pieces.append("\n\n" if tag in _BLOCKS else "\n" if tag in _LINES else "")
+            pieces.append((_CELL if tag in ("td", "th") else "") + re.sub(r"\s+", " ", element.text or ""))
+        else:
+            if skipping:
+                skipping -= 1
+                if skipping:
+                    continue
+            elif tag in _BLOCKS:
+                pieces.append("\n\n")
+            pieces.append(re.sub(r"\s+", " ", element.tail or ""))
+    lines = "".join(pieces).split("\n")
+    return "\n".join(line.strip().lstrip(_CELL).replace(_CELL, " | ") for line in lines)
+
+
+# .pdf ------------------------------------------------------------------------
+
+# Blanks the signing tool stamps the number and date into: "Số:      /", "ngày      tháng".
+_SLOT = re.compile(r"(?<=\b[Ss]ố:)[ \t]{2,}(?=/)|(?<=\b[Ss]ố)[ \t]{2,}(?=/)"
+                   r"|(?<=\bngày)[ \t]{2,}(?=tháng|/)|(?<=\btháng)[ \t]{2,}(?=năm|/)")
+
+
+def _read_pdf(data: bytes) -> Extracted:
+    """pypdf's text page by page, form values filled in, pages joined by a blank line."""
+    import pypdf
+
+    if b"%PDF-" not in data[:1024]:
+        raise ExtractionError("not a PDF (no PDF header)")
+    if b"%%EOF" not in data[-4096:]:
+        raise ExtractionError("not a PDF (truncated or damaged)")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractionError("encrypted PDF (a password is needed)")
+        pages = list(reader.pages)
+    except ExtractionError:
+        raise
+    except Exception as err:
+        reason = "encrypted PDF (cannot decrypt)" if "crypt" in str(err).lower() else "not a PDF (truncated or damaged)"
+        raise ExtractionError(reason) from None
+    text, spans = "", []
+    for page in pages:
+        page_text = _pdf_lines(_tidy(_page_text(page)))
+        text += "\n\n" if text and page_text else ""
+        spans.append((len(text), len(text) + len(page_text)))
+        text += page_text
+    info = reader.metadata or {}
+    created = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
+    title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "", str(info.get("/Title") or ""))
+    meta = {"title": title, "author": info.get("/Author"), "date": created and _iso(*created.groups())}
+    return Extracted(text, _clean_meta(meta), tuple(spans))
+
+
+def _page_text(page) -> str:
+    """The page's text with its form fields' values in the blanks (else on the last lines)."""
+    try:
+        text = page.extract_text() or ""
+    except Exception:  # one bad page does not lose the document
+        text = ""
+    values = [value for value in _form_values(page) if value]
+    slots = list(_SLOT.finditer(text))
+    if values and len(slots) == len(values) and all(re.fullmatch(r"[\w./-]{1,12}", v) for v in values):
+        for slot, value in zip(reversed(slots), reversed(values)):
+            gap = "" if text[slot.end():slot.end() + 1] == "/" else " "
+            text = text[:slot.start()] + f" {value}{gap}" + text[slot.end():]
+    elif values:
+        text = text.rstrip() + "\n" + "\n".join(values)
+    return text
+
+
+def _form_values(page) -> list[str]:
+    """Text drawn by the page's widgets, in reading order: signed PDFs stamp the number
+    and date there, where extract_text() does not look. A text field's /V otherwise."""
+    import pypdf
+    from pypdf.generic import DictionaryObject, NameObject
+
+    found = []
+    for annot in page.get("/Annots") or []:
+        annot, value = annot.get_object(), ""
+        if annot.get("/Subtype") not in ("/Widget", "/FreeText"):
+            continue
+        look = (annot.get("/AP") or {}).get("/N")
+        if look is not None and hasattr(look.get_object(), "get_data"):
+            holder = pypdf.PageObject(pdf=page.pdf)
+            holder[NameObject("/Resources")] = look.get_object().get("/Resources") or DictionaryObject()
+            holder[NameObject("/Contents")] = look.get_object()
+            value = holder.extract_text() or ""
+        if not value.strip() and isinstance(annot.get("/V"), str):
+            value = annot["/V"]
+        x0, y0, x1, y1 = [float(v) for v in annot.get("/Rect") or [0, 0, 0, 0]]
+        found.append((-round(max(y0, y1) / 12), min(x0, x1), " ".join(value.split())))
+    return [value for *_, value in sorted(found)]
+
+
+# .docx -----------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _read_docx(data: bytes) -> Extracted:
+    """Page headers, then the body's paragraphs and tables in order (rows as 'cell | cell')."""
+    import docx
+
+    _check_zip(data)
+    document = docx.Document(io.BytesIO(data))
+    blocks = []
+    for section in document.sections:
+        with contextlib.suppress(Exception):  # a broken header does not lose the body
+            if not section.header.is_linked_to_previous:  # page numbers alone are not text
+                blocks += [b for b in _docx_blocks(section.header._element) if re.search(r"[^\W\d_]", b)]
+    blocks += _docx_blocks(document.element.body)
+    core = document.core_properties
+    meta = {"title": core.title, "author": core.author, "date": core.created and core.created.date().isoformat()}
+    return Extracted(_tidy("\n\n".join(b for b in blocks if b.strip())), _clean_meta(meta))
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse what is not a zip, and zip bombs, from the zip directory, before any reading."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ExtractionError("old Word .doc format, not .docx")
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ExtractionError("not a .docx (not a zip archive)") from None
+    total = sum(info.file_size for info in infos)
+    if len(infos) > 10_000 or total > MAX_UNZIPPED or total > max(MAX_RATIO * len(data), 10_000_000):
+        raise ExtractionError(f"zip bomb: {total / 1e9:.1f} GB uncompressed")
+    if "word/document.xml" not in {info.filename for info in infos}:
+        raise ExtractionError("not a .docx (no word/document.xml)")
+
+
+def _docx_blocks(container) -> list[str]:
+    """Text of the w:p and w:tbl children of a body or header, content controls opened."""
+    blocks = []
+    for child in container.iterchildren():
+        if child.tag == _W + "p":
+            blocks.append(_paragraph_text(child))
+        elif child.tag == _W + "tbl":
+            blocks.append(_table_text(child, container))
+        elif child.tag == _W + "sdt":
+            for content in child.iterchildren(_W + "sdtContent"):
+                blocks += _docx_blocks(content)
+    return blocks
+
+
+def _paragraph_text(p) -> str:
+    parts = {_W + "tab": " ", _W + "br": "\n", _W + "cr": "\n"}
+    return "".join(node.text or "" if node.tag == _W + "t" else parts[node.tag]
+                   for node in p.iter(_W + "t", *parts))
+
+
+def _table_text(tbl, parent) -> str:
+    """One line per row, cells joined by ' | ': a cell spanning columns once, one spanning
+    rows on each of its rows (python-docx's grid), nested tables inlined."""
+    from docx.table import Table
+
+    try:
+        grid = [[cell._tc for cell in row.cells] for row in Table(tbl, parent).rows]
+    except Exception:  # a malformed grid: each row's own cells
+        grid = [list(tr.iterchildren(_W + "tc")) for tr in tbl.iterchildren(_W + "tr")]
+    rows = []
+    for tcs in grid:
+        unique = [tc for i, tc in enumerate(tcs) if i == 0 or tc is not tcs[i - 1]]
+        cells = [" ".join(" ".join(_paragraph_text(p) for p in tc.iter(_W + "p")).split()) for tc in unique]
+        rows.append(" | ".join(cells) if any(cells) else "")
+    return "\n".join(row for row in rows if row)
+
+
+_READERS = {".txt": _read_txt, ".html": _read_html, ".htm": _read_html, ".pdf": _read_pdf, ".docx": _read_docx}
+
+
+# metadata from the text ---------------------------------------------------------
+
+_DATELINES = (  # day, month, year
+    re.compile(r"\bngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.I),
+    re.compile(r"\(\s*Ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*\)", re.I),
+    re.compile(r"\b(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|Chủ\s+nhật),?\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.I),
+    re.compile(r"\bNgày\s+ban\s+hành:?\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.I),
+)
+_PLACE = re.compile(r"[^\W\d_][^\n,;]{0,40},\s*$")  # "Lâm Đồng, " before "ngày 12 tháng 3 năm 2025"
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def detect_meta(text: str, head_chars: int = 3000) -> dict:
+    """ISO date of the first dateline, and the province named most often (at least
+    twice, twice as often as any other) in the first `head_chars` characters."""
+    head, meta = text[:head_chars], {}
+    dates = []
+    for number, pattern in enumerate(_DATELINES):
+        for match in pattern.finditer(head):
+            if number == 0 and not _PLACE.search(head[max(0, match.start() - 45):match.start()]):
+                continue  # "Quyết định ... ngày 21 tháng 8 năm 2025" cites another document
+            if iso := _iso(*reversed(match.groups())):
+                dates.append((match.start(), iso))
+                break
+    if dates:
+        meta["date"] = min(dates)[1]
+    counts: dict[str, int] = {}
+    for name, _, _ in find_provinces(head):
+        counts[name] = counts.get(name, 0) + 1
+    ranked = sorted(counts.values(), reverse=True) + [0, 0]
+    if ranked[0] >= 2 and ranked[0] >= 2 * ranked[1]:
+        meta["province"] = max(counts, key=counts.get)
+    return meta

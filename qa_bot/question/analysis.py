@@ -1,0 +1,262 @@
+"""Understand a question: its type, its terms, abbreviations, English terms, facets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..datafiles import read_json
+from ..index.vocabulary import Vocabulary
+from ..text import fold, lexical_tokens, normalize, syllables
+from .facets import Facets, question_facets
+from .restore import restore_diacritics
+
+__all__ = ["Query", "abbreviation_syllables", "abbreviations", "abbreviations_in", "analyze", "question_kind"]
+
+
+
+def abbreviations() -> dict[str, list[str]]:
+    """Abbreviation → expansions (the package's data file)."""
+    return read_json("abbreviations.json")
+
+
+def abbreviations_in(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, expansion) for each abbreviation written in `text` as documents write
+    it (case and whole word kept), in the order they first appear.
+
+    >>> abbreviations_in("Cung cấp 20 DVC trực tuyến, giảm TTHC")
+    [('DVC', 'dịch vụ công'), ('TTHC', 'thủ tục hành chính')]
+    """
+    found = []
+    for abbr, expansions in abbreviations().items():
+        match = re.search(r"(?<![^\W_])" + re.escape(abbr) + r"(?![^\W_])", text)
+        if match:
+            found.append((match.start(), abbr, expansions[0]))
+    return [(abbr, expansion) for _, abbr, expansion in sorted(found)]
+
+
+def _has_diacritics(text: str) -> bool:
+    return fold(text) != text
+
+
+@lru_cache(maxsize=4096)
+def _compiled(phrase: str) -> re.Pattern:
+    """`phrase` as whole words, case-insensitive."""
+    return re.compile(r"(?<![^\W_])" + re.escape(phrase) + r"(?![^\W_])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def abbreviation_syllables() -> dict[str, list[str]]:
+    """Folded lowercase abbreviation → folded syllables of its first expansion."""
+    return {
+        fold(abbr.lower()): [fold(w.lower()) for w, _, _ in syllables(expansions[0])]
+        for abbr, expansions in abbreviations().items()
+    }
+
+
+def question_kind(question: str) -> str:
+    """number, person, date, code, quote, entity or other, from cue phrases.
+
+    >>> question_kind("Hà Giang có bao nhiêu thủ tục?"), question_kind("who chaired it?")
+    ('number', 'person')
+    """
+    text = normalize(question).text.lower()
+    accented = _has_diacritics(text)
+    probe = text if accented else fold(text)
+    for kind, cues in read_json("question_words.json")["kinds"].items():
+        for cue in sorted(cues, key=len, reverse=True):
+            if _compiled(cue if accented else fold(cue)).search(probe):
+                return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for retrieval and answer extraction."""
+
+    question: str
+    matching: str  # NFC, tone marks normalised, diacritics restored when typed without
+    kind: str
+    tokens: list[str]  # BM25 query tokens
+    terms: list[str]  # content syllables (lowercase, folded) the answer should cover
+    expansions: list[tuple[str, str]] = field(default_factory=list)
+    facets: Facets = field(default_factory=Facets)  # provinces and years named, as typed or as read
+    numbers: list[str] = field(default_factory=list)
+    before_cue: list[str] = field(default_factory=list)  # folded words just before 'bao nhiêu'
+    after_cue: list[str] = field(default_factory=list)  # folded words just after it (the unit)
+    wants: str = ""  # 'percent' or 'rank' when the question asks for one
+    english: bool = False
+
+    @property
+    def years(self) -> tuple[str, ...]:
+        """The years the question names."""
+        return self.facets.years
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedder reads: an English question gets its Vietnamese terms too."""
+        if not self.english or not self.expansions:
+            return self.matching
+        return f"{self.matching} ({', '.join(dict.fromkeys(vi for _, vi in self.expansions))})"
+
+    @property
+    def restored(self) -> str | None:
+        """The question with diacritics put back, when that was done."""
+        return self.matching if fold(self.matching) != self.matching and not _has_diacritics(self.question) else None
+
+
+def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
+    """(found, other form) for each abbreviation in `text`, and for each expansion of
+    an abbreviation of three letters or more (shorter ones are ambiguous)."""
+    found = []
+    accented = _has_diacritics(text)
+    probe = text.lower() if accented else fold(text.lower())
+    for abbr, expansions in abbreviations().items():
+        if _compiled(abbr.lower() if accented else fold(abbr.lower())).search(probe):
+            found.append((abbr, expansions[0]))
+            continue
+        if len(abbr) < 3:
+            continue
+        for expansion in expansions:
+            if _compiled(expansion.lower() if accented else fold(expansion.lower())).search(probe):
+                found.append((expansion, abbr))
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _glossary_phrases() -> list[str]:
+    return sorted(read_json("glossary_en.json"), key=len, reverse=True)
+
+
+def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
+    """Read an English question through the glossary, longest phrases first.
+
+    Returns the (English phrase, Vietnamese term) pairs found, the text left once
+    they are taken out, and the text with each phrase replaced in place by its
+    first Vietnamese term ('how many thủ tục hành chính does ha giang have'), so
+    that the words around 'how many' can be read like those around 'bao nhiêu'.
+    """
+    glossary = read_json("glossary_en.json")
+    rest = in_place = text.lower()
+    found = []
+    for phrase in _glossary_phrases():
+        pattern = _compiled(phrase)
+        if pattern.search(rest):
+            found.extend((phrase, vi) for vi in glossary[phrase])
+            rest = pattern.sub(" ", rest)
+        in_place = pattern.sub(lambda _m, vi=glossary[phrase][0]: vi, in_place)
+    return found, rest, in_place
+
+
+def _looks_english(text: str) -> bool:
+    words = [w.lower() for w, _, _ in syllables(text)]
+    stop = set(read_json("question_words.json")["stopwords_en"])
+    return not _has_diacritics(text) and sum(w in stop for w in words) >= 2
+
+
+def _stopwords() -> set[str]:
+    words = read_json("question_words.json")
+    return set(words["stopwords_vi"]) | set(words["stopwords_en"])
+
+
+def _content_terms(text: str) -> list[str]:
+    """Folded lowercase syllables of `text` that are not stopwords, with each
+    abbreviation replaced by the syllables of its expansion."""
+    stop = _stopwords()
+    expand = abbreviation_syllables()
+    terms = []
+    for token, _, _ in syllables(text.lower()):
+        if token not in stop:
+            terms.extend(expand.get(fold(token)) or [fold(token)])
+    return list(dict.fromkeys(terms))
+
+
+def _english_terms(rest: str, translations: list[tuple[str, str]]) -> list[str]:
+    """Terms of an English question: its Vietnamese translations, and the words left
+    untranslated (names such as 'Ha Giang'; unknown words count against an answer)."""
+    first = {}
+    for english, vi in translations:
+        first.setdefault(english, vi)  # alternatives widen the search, not the terms to cover
+    terms = _content_terms(" ".join(first.values()))
+    terms += [t for t in _content_terms(rest) if len(t) > 1]
+    return list(dict.fromkeys(terms))
+
+
+_PERCENT_CUES = ("tỷ lệ", "tỉ lệ", "phần trăm", "percentage", "percent", "share", "proportion", "rate")
+_RANK_CUES = ("xếp thứ", "thứ mấy", "xếp hạng", "thứ hạng", "rank", "ranked", "ranking", "place")
+_NUMBER_CUES = ("bao nhiêu", "mấy", "how many", "how much", "what share of", "what percentage of",
+                "what proportion of", "what percent of", "tỷ lệ", "tỉ lệ")
+
+
+_DAY_CUES = ("ngày nào", "ngày bao nhiêu", "hôm nào", "what date", "what day", "which day", "which date")
+
+
+def _value_wanted(text: str) -> str:
+    """'percent', 'rank' or 'day' when the question asks for one, else ''."""
+    probe = fold(text.lower())
+    if any(_compiled(fold(cue)).search(probe) for cue in _DAY_CUES):
+        return "day"
+    for wanted, cues in (("rank", _RANK_CUES), ("percent", _PERCENT_CUES)):
+        if any(_compiled(fold(cue)).search(probe) for cue in cues):
+            return wanted
+    return ""
+
+
+def _around_cue(text: str) -> tuple[list[str], list[str]]:
+    """Folded words just before and just after the question's number cue.
+
+    'Hà Giang có bao nhiêu thủ tục hành chính?' → (['giang', 'co'], ['thu', 'tuc', 'hanh', 'chinh']).
+    """
+    words = [w for w, _, _ in syllables(text.lower())]
+    folded = [fold(w) for w in words]
+    for cue in _NUMBER_CUES:
+        cue_words = fold(cue).split()
+        for i in range(len(folded) - len(cue_words) + 1):
+            if folded[i:i + len(cue_words)] == cue_words:
+                before = _content_terms(" ".join(words[max(0, i - 6):i]))
+                after = _content_terms(" ".join(words[i + len(cue_words):i + len(cue_words) + 8]))
+                return before, after
+    return [], []
+
+
+def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
+    """Prepare `question`: restore diacritics, expand abbreviations and English terms."""
+    matching = normalize(question.strip()).text
+    english = _looks_english(matching)
+    if vocabulary is not None and not english and not _has_diacritics(matching):
+        matching = restore_diacritics(matching, vocabulary)
+    expansions = _expand_abbreviations(matching)
+    cue_text = matching
+    if english:
+        translations, rest, cue_text = _translate_english(matching)
+        expansions += translations
+        terms = _english_terms(rest, translations)
+    else:
+        terms = _content_terms(matching)
+    extra = " ".join(other for _, other in expansions)
+    tokens = lexical_tokens(matching) + lexical_tokens(extra, segment=bool(extra))
+    if english:
+        stop = set(read_json("question_words.json")["stopwords_en"])
+        tokens = [t for t in tokens if t not in stop]
+    numbers = [tok for tok, _, _ in syllables(matching) if any(ch.isdigit() for ch in tok)]
+    before_cue, after_cue = _around_cue(cue_text)
+    wants = _value_wanted(matching)
+    kind = question_kind(matching)
+    if wants in ("percent", "rank") and kind in ("entity", "other"):
+        kind = "number"  # 'What was … rank', 'What share of …'
+    return Query(
+        question=question,
+        matching=matching,
+        kind=kind,
+        tokens=tokens,
+        terms=terms,
+        expansions=expansions,
+        facets=question_facets(question + " \n " + matching),
+        numbers=numbers,
+        before_cue=before_cue,
+        after_cue=after_cue,
+        wants=wants,
+        english=english,
+    )

@@ -1,0 +1,94 @@
+"""Facets: the province and year a question names, matched against documents.
+
+A document about another province must not answer: when the question names a
+province, a document whose metadata (or, lacking that, whose text) puts it in
+another province is ranked last and never supplies the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..ingest.provinces import find_provinces, load_provinces
+from ..schema import Document, Hit
+from ..text import YEAR, fold
+
+__all__ = ["Facets", "question_facets", "split_by_facets", "document_province", "place_names"]
+
+MERGER_DATE = "2025-07-01"  # the 34 provinces of the 2025 merger exist from this day
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Folded lowercase names and aliases of every province (not person names)."""
+    names = set()
+    for record in load_provinces():
+        for name in [record["name"], *record.get("aliases", [])]:
+            names.add(fold(name.lower()))
+    return frozenset(names)
+
+
+@lru_cache(maxsize=4096)
+def _provinces_in(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name, _, _ in find_provinces(text)))
+
+
+def document_province(doc: Document) -> str | None:
+    """The document's province: from its metadata, else the one its text names most."""
+    if doc.meta.get("province"):
+        return doc.meta["province"]
+    names = [name for name, _, _ in find_provinces(doc.text[:5000])]
+    if not names:
+        return None
+    top = max(set(names), key=names.count)
+    return top if names.count(top) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Provinces and years named in a question."""
+
+    provinces: tuple[str, ...] = ()
+    years: tuple[str, ...] = field(default_factory=tuple)
+
+    def excludes(self, doc: Document) -> bool:
+        """True when `doc` is about another province than the question names, or was
+        written before the year the question asks about (and never names that year)."""
+        if self._too_early(doc):
+            return True
+        if not self.provinces:
+            return False
+        province = document_province(doc)
+        if province is not None:
+            return province not in self.provinces and not self._merged_into(province, doc)
+        return not any(p in self.provinces for p in _provinces_in(doc.text))
+
+    def _too_early(self, doc: Document) -> bool:
+        year = str(doc.meta.get("date") or "")[:4]
+        if not (self.years and year.isdigit()):
+            return False
+        return all(y > year and y not in doc.text for y in self.years)
+
+    def _merged_into(self, province: str, doc: Document) -> bool:
+        """The question names the province that `province` became part of in the 2025
+        merger, and the document dates from after it."""
+        if str(doc.meta.get("date") or "") < MERGER_DATE:
+            return False
+        for record in load_provinces():
+            if record["name"] == province and record.get("merged_into") in self.provinces:
+                return True
+        return False
+
+
+def question_facets(question: str) -> Facets:
+    """The provinces and years that `question` names (each once, in order)."""
+    return Facets(_provinces_in(question), tuple(dict.fromkeys(YEAR.findall(question))))
+
+
+def split_by_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> tuple[list[Hit], list[Hit]]:
+    """(hits that may answer, hits about another province or an earlier year), each in order."""
+    if not facets.provinces and not facets.years:
+        return hits, []
+    excluded = {source: facets.excludes(documents[source]) for source in {h.chunk.source for h in hits}}
+    return [h for h in hits if not excluded[h.chunk.source]], [h for h in hits if excluded[h.chunk.source]]

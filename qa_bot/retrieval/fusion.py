@@ -1,0 +1,72 @@
+"""Hybrid retrieval: dense and lexical (BM25) rankings fused by rank, behind one `Backend`.
+
+A backend holds the vectors: given the query vector and the query tokens it
+returns the fused ranking of chunk ids (chunk id = row of the local index). The
+index folder's own FAISS and bm25s indexes are `faiss.FaissBackend`; a Milvus
+collection is `milvus.MilvusBackend`. The caller chooses and passes one in.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..embedders import Embedder
+from ..index.load import Index
+from ..schema import Hit
+
+__all__ = ["Backend", "Fused", "MODES", "RRF_K", "rrf", "search"]
+
+RRF_K = 60
+MODES = ("hybrid", "dense", "bm25")
+
+# (chunk id, fused score, {ranking name: rank}, cosine to the query or 0.0)
+Fused = tuple[int, float, dict[str, int], float]
+
+
+class Backend(Protocol):
+    """Where the dense and lexical indexes live."""
+
+    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str) -> list[Fused]:
+        """The top `k` chunks by RRF (k=60) of the rankings `mode` names, each `depth` deep."""
+        ...
+
+
+def rrf(rankings: dict[str, list[int]], k: int = RRF_K,
+        weights: dict[str, float] | None = None) -> list[tuple[int, float, dict[str, int]]]:
+    """Reciprocal rank fusion: score(d) = Σ w / (k + rank), ranks counted from 1.
+
+    Returns (id, score, {ranking name: rank}) best first; ties keep the order in
+    which ids first appear.
+
+    >>> [(d, round(s, 4)) for d, s, _ in rrf({"a": [7, 3], "b": [3]})]
+    [(3, 0.0325), (7, 0.0164)]
+    """
+    scores: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for name, ranking in rankings.items():
+        weight = (weights or {}).get(name, 1.0)
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
+            ranks.setdefault(doc, {})[name] = rank
+    order = sorted(scores, key=lambda d: -scores[d])
+    return [(d, scores[d], ranks[d]) for d in order]
+
+
+def search(
+    index: Index,
+    embedder: Embedder,
+    backend: Backend,
+    dense_text: str,
+    tokens: list[str],
+    k: int = 10,
+    depth: int = 100,
+    mode: str = "hybrid",
+) -> list[Hit]:
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
+    query_vector = embedder.encode([dense_text], is_query=True)[0] if mode != "bm25" else None
+    fused = backend.rank(query_vector, tokens, k, depth, mode)
+    return [Hit(index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in fused]

@@ -1,0 +1,43 @@
+"""What the tests share: the bundled corpus and question sets, and a deterministic fake embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _token_vector(token: str, dim: int) -> np.ndarray:
+    seed = int.from_bytes(hashlib.sha256(token.encode("utf-8")).digest()[:8], "little")
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+class HashEmbedder:
+    """A deterministic stand-in for the real model (haystack's `_deterministic_embedding` idea).
+
+    Each lowercased, diacritic-free word gets a vector seeded from its sha256 and a text is
+    the normalised sum of its words' vectors: the same text gives the same vector in every
+    process, and texts that share words are close. Fast unit tests of retrieval, the answer
+    layer and the pipeline use it; the real model stays in the integration tests.
+    """
+
+    name = "test:hash"
+    dim = 384
+
+    def encode(self, texts, is_query=False, progress=None):
+        """(len(texts), dim) float32 unit rows."""
+        rows = []
+        for text in texts:
+            folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+            words = "".join(ch for ch in folded if not unicodedata.combining(ch)).split() or [text]
+            row = np.sum([_token_vector(w.strip(".,;:!?()\"“”"), self.dim) for w in words], axis=0)
+            rows.append(row / (np.linalg.norm(row) or 1.0))
+        if progress:
+            progress(len(texts))
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.dim), dtype=np.float32)

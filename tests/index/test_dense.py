@@ -1,0 +1,60 @@
+"""The dense index chosen by size: exact below the threshold, IVF-SQ8 re-scored above."""
+
+import json
+
+import numpy as np
+
+from qa_bot.bench.synth import noisy_vectors
+from qa_bot.index.build import ensure_index
+from qa_bot.index.dense import (
+    EXACT_MAX_CHUNKS,
+    RescoredIndex,
+    build_dense,
+    choose_spec,
+    exact_index,
+    load_dense,
+    save_dense,
+)
+from qa_bot.index.load import load_index
+from qa_bot.index.manifest import PIPELINE_VERSIONS
+
+
+def test_exact_search_up_to_the_threshold_and_approximate_above():
+    assert choose_spec(10)["type"] == "flat"
+    assert choose_spec(EXACT_MAX_CHUNKS)["type"] == "flat"
+    above = choose_spec(EXACT_MAX_CHUNKS + 1)
+    assert above["type"] == "ivf_sq8_rescored" and above["nprobe"] <= above["nlist"]
+    assert above["train_size"] >= 39 * above["nlist"]  # faiss asks for 39 points per list
+
+
+def _recall_at_10(index, exact, queries):
+    _, truth = exact.search(queries, 10)
+    _, found = index.search(queries, 10)
+    return np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
+
+
+def test_the_approximate_index_keeps_recall_at_10_against_exact_search(corpus_index, tmp_path):
+    bases = np.load(next(corpus_index[1].glob("gen-*/vectors.npy")))
+    vectors = noisy_vectors(bases, 20_000, seed=1)
+    queries = noisy_vectors(bases, 50, seed=2)
+    spec = {**choose_spec(EXACT_MAX_CHUNKS + 1), "nlist": 128, "train_size": 128 * 40}
+    index = build_dense(vectors, spec)
+    assert isinstance(index, RescoredIndex)
+    assert _recall_at_10(index, exact_index(vectors), queries) >= 0.98
+    save_dense(tmp_path, vectors, index)
+    reloaded = load_dense(tmp_path, spec)
+    scores, ids = reloaded.search(queries[:3], 10)
+    assert np.allclose(scores, np.einsum("qd,qkd->qk", queries[:3], vectors[ids]), atol=1e-5)  # exact scores
+
+
+def test_an_index_of_an_older_tokenizer_is_rebuilt_reusing_its_vectors(small_corpus, tmp_path, embedder):
+    index_dir = tmp_path / "idx"
+    first, _ = ensure_index(small_corpus, index_dir, embedder)
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["pipeline"] = {**PIPELINE_VERSIONS, "tokens": PIPELINE_VERSIONS["tokens"] - 1}
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index, rebuilt = ensure_index(small_corpus, index_dir, embedder)
+    assert rebuilt and index.manifest.pipeline == PIPELINE_VERSIONS
+    assert index.report.embedded == 0 and index.report.reused == len(index.chunks)
+    again = load_index(index_dir)
+    assert np.array_equal(again.dense.reconstruct_n(0, again.dense.ntotal), first.dense.reconstruct_n(0, first.dense.ntotal))

@@ -1,0 +1,99 @@
+"""Question analysis: abbreviations, English terms, question types, facets."""
+
+import json
+
+import pytest
+
+from qa_bot.question.analysis import abbreviations, analyze, question_kind
+from qa_bot.question.facets import question_facets
+from qa_bot.index.vocabulary import build_vocabulary
+from qa_bot.question.restore import restore_diacritics
+from qa_bot.schema import Document
+
+
+def test_the_abbreviation_file_is_well_formed():
+    table = abbreviations()
+    assert len(table) >= 40
+    for abbr, expansions in table.items():
+        assert abbr.strip() == abbr and expansions and all(isinstance(e, str) and e for e in expansions)
+    for abbr in ("CCHC", "TTHC", "DVC", "DVCTT", "UBND", "HĐND", "CBCCVC", "ĐVSNCL", "PAR INDEX", "SIPAS", "PCI", "VPUBND"):
+        assert abbr in table
+
+
+@pytest.mark.parametrize(
+    "question, shown, token",
+    [
+        ("Tỉnh có bao nhiêu TTHC mức độ 4?", ("TTHC", "thủ tục hành chính"), "thủ_tục"),
+        ("Tỉnh có bao nhiêu thủ tục hành chính?", ("thủ tục hành chính", "TTHC"), "tthc"),
+        ("Kết quả chỉ số PAR INDEX của tỉnh?", ("PAR INDEX", "chỉ số cải cách hành chính"), "cải_cách"),
+        ("So can bo cong chuc vien chuc CBCCVC", ("CBCCVC", "cán bộ, công chức, viên chức"), "viên"),
+    ],
+)
+def test_abbreviations_are_expanded_both_ways_and_shown(question, shown, token):
+    query = analyze(question)
+    assert shown in query.expansions
+    assert token in query.tokens
+
+
+def test_english_questions_get_vietnamese_terms_for_bm25():
+    query = analyze("How many administrative procedures reached level 4 in Ha Giang?")
+    assert query.english and query.kind == "number"
+    assert "thủ_tục" in query.tokens and "mức" in query.tokens
+    assert "thủ tục hành chính" in query.dense_text
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Hà Giang có bao nhiêu thủ tục hành chính?", "number"),
+        ("ha giang co bao nhieu thu tuc", "number"),
+        ("Tỷ lệ hồ sơ giải quyết đúng hạn là bao nhiêu?", "number"),
+        ("Ai là Chủ tịch UBND tỉnh?", "person"),
+        ("Hội nghị diễn ra khi nào?", "date"),
+        ("Văn phòng ban hành thông báo số mấy?", "code"),
+        ("Which decree regulates clerical work?", "code"),
+        ("Tỉnh áp dụng tiêu chuẩn ISO nào?", "entity"),
+        ("Who chaired the conference?", "person"),
+    ],
+)
+def test_question_types(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_rank_and_percentage_questions_ask_for_that_value():
+    assert analyze("Năm 2019 chỉ số CCHC xếp thứ mấy?").wants == "rank"
+    assert analyze("What share of records were handled online?").wants == "percent"
+    assert analyze("Hội nghị diễn ra vào ngày nào?").wants == "day"
+
+
+def test_numbers_in_the_question_are_read_as_numbers():
+    query = analyze("Tỉnh có 1,565 thủ tục mức độ 4 phải không?")
+    assert "#1565" in query.tokens and "#4" in query.tokens
+
+
+def test_diacritics_are_restored_from_the_corpus_vocabulary():
+    vocabulary = build_vocabulary(["Hà Giang có 1.565 thủ tục hành chính đạt mức độ 4.", "Mực nước sông Đà."])
+    assert restore_diacritics("ha giang co bao nhieu thu tuc muc do 4", vocabulary) == (
+        "hà giang có bao nhiêu thủ tục mức độ 4"
+    )
+
+
+def test_province_facets_with_or_without_diacritics_exclude_other_provinces():
+    facets = question_facets("Thanh pho Da Nang co bao nhieu thu tuc?")
+    assert facets.provinces == ("Đà Nẵng",)
+    ha_giang = Document("a.txt", "Hà Giang có 1.565 thủ tục. Tỉnh Hà Giang tổ chức hội nghị.", {"province": "Hà Giang"})
+    assert facets.excludes(ha_giang)
+    assert not question_facets("Hà Giang có bao nhiêu thủ tục?").excludes(ha_giang)
+
+
+def test_a_year_after_the_document_was_written_excludes_it():
+    doc = Document("a.txt", "Năm 2021 tỉnh có 1.565 thủ tục.", {"date": "2021-10-05"})
+    assert question_facets("Năm 2022 tỉnh có bao nhiêu thủ tục?").excludes(doc)
+    assert not question_facets("Năm 2021 tỉnh có bao nhiêu thủ tục?").excludes(doc)
+
+
+def test_glossary_and_question_words_are_valid_json_data():
+    from qa_bot.datafiles import DATA
+
+    for name in ("glossary_en.json", "question_words.json", "abbreviations.json"):
+        assert json.loads((DATA / name).read_text(encoding="utf-8"))
