@@ -100,7 +100,7 @@ def neighbour_agreement(a: np.ndarray, b: np.ndarray, k: int = 5) -> float:
         np.fill_diagonal(sims, -np.inf)
         return np.argsort(-sims, axis=1, kind="stable")[:, :k]
 
-    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(top(a), top(b))]))
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(top(a), top(b), strict=False)]))
 
 
 def gemm_ceiling(tokens: float, threads: int = 2) -> None:

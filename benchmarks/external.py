@@ -157,7 +157,7 @@ def hybrid_details(items: list[dict], answers: list[dict], documents: dict[str, 
     normalized = [norm(t) for t in documents.values()]
     by_lang: dict[str, dict] = {}
     failures: list[dict] = []
-    for q, a in zip(items, answers):
+    for q, a in zip(items, answers, strict=False):
         g = by_lang.setdefault(q["lang"], {"n": 0, "src@1": 0, "src@5": 0, "span": 0, "f1": 0.0,
                                             "short_gold": 0, "ambiguous_evidence": 0, "abstained": 0})
         g["n"] += 1

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 from qa_bot.embedders import get_embedder
 from qa_bot.evaluation.metrics import load_questions
 from qa_bot.index.build import load_index
-from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, push
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import analyze
 from qa_bot.retrieval.fusion import FaissBackend
+from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, push
 
 
 def percentiles(values: list[float]) -> str:
@@ -74,7 +74,7 @@ def main() -> None:
         retrieval, asks = [], []
         qa = QA(index, embedder, backend)
         for _ in range(args.repeat):
-            for query, vector, question in zip(queries, vectors, questions):
+            for query, vector, question in zip(queries, vectors, questions, strict=False):
                 started = time.perf_counter()
                 backend.rank(vector, query.tokens, 20, 100, "hybrid")
                 retrieval.append((time.perf_counter() - started) * 1000)

@@ -31,7 +31,8 @@ BackendFactory = Callable[[Index], Backend]
 
 def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
     """The passage that holds the answer first, then the others that name the same
-    value (they corroborate it: a journalist checks them), then the rest."""
+    value (they corroborate it: a journalist checks them), then the rest.
+    """
     value = " ".join(answer.value.casefold().split())
     others = [h for h in hits if h.chunk.id != answer.hit.chunk.id]
     if len(value) < 3:
@@ -42,7 +43,8 @@ def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
 
 def _cleaned(question: object) -> tuple[str, str]:
     """The question without unprintable characters and cut to MAX_QUESTION_CHARS, and a
-    message for the user when it was cut."""
+    message for the user when it was cut.
+    """
     question = question if isinstance(question, str) else ""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in question).strip()
     if len(cleaned) > MAX_QUESTION_CHARS:
@@ -70,7 +72,8 @@ class QA:
         progress: Progress | None = None,
     ) -> QA:
         """Load the index of `corpus` from `index_dir`, building it first when needed, and
-        search it through `backend(index)`."""
+        search it through `backend(index)`.
+        """
         model = get_embedder(embedder)
         if corpus is None:
             index = load_index(index_dir, embedder_name=model.name)
@@ -110,7 +113,8 @@ class QA:
     def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float = ABSTAIN_THRESHOLD,
                     filters: Filters | None = None) -> Result:
         """The answer among `hits` (however they were retrieved): documents about another
-        province or year than the question's go last and never answer."""
+        province or year than the question's go last and never answer.
+        """
         facets = query.facets if filters is None else filters.facets
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
         hits = answerable + elsewhere
@@ -125,7 +129,8 @@ class QA:
 
     def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
         """The best hits among the documents `filters` allow: both rankings go deep, so
-        that a small filtered part of a large corpus still fills the top `k`."""
+        that a small filtered part of a large corpus still fills the top `k`.
+        """
         allowed = {source for source, doc in self.index.documents.items() if filters.allows(doc)}
         if not allowed:
             return []

@@ -52,7 +52,7 @@ class Chunk:
         return record
 
     @classmethod
-    def from_dict(cls, record: dict) -> "Chunk":
+    def from_dict(cls, record: dict) -> Chunk:
         """The inverse of `to_dict`."""
         fields = dict(record)
         fields["sentences"] = tuple(tuple(s) for s in fields["sentences"])

@@ -14,6 +14,16 @@ from qa_bot.index.load import load_index
 from qa_bot.pipeline import QA
 from qa_bot.retrieval.faiss import FaissBackend
 
+REAL_MODEL_FIXTURES = {"embedder", "corpus_index", "qa", "fresh_copy"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the real model (or an index made with it) is slow; so are browser and Milvus tests."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & REAL_MODEL_FIXTURES or item.get_closest_marker("browser") or item.get_closest_marker("milvus"):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def embedder():

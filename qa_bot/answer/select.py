@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..question.analysis import Query, abbreviation_syllables
 from ..index.vocabulary import Vocabulary
+from ..question.analysis import Query, abbreviation_syllables
 from ..schema import Answer, Document, Hit
 from ..text import fold, normalize, number_values, syllables
 from .spans import candidates, clause_bounds
@@ -127,7 +127,8 @@ _YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 def _years_fit(segment: str, years: list[str]) -> float:
     """+1 when the value's part of the sentence names the question's year, -1 when it
-    names only other years, 0 when it names none."""
+    names only other years, 0 when it names none.
+    """
     if not years:
         return 0.0
     named = set(_YEAR_IN_TEXT.findall(segment))
@@ -139,7 +140,8 @@ def _years_fit(segment: str, years: list[str]) -> float:
 def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, weight: TermWeights) -> float:
     """How well a value fits what the question asks: the words around the question's
     'bao nhiêu' around the value ('ký số đạt bao nhiêu' ↔ 'ký số đạt 90,2%'), what its
-    span says it counts ('… mức độ 4'), the question's year, a percentage or a rank."""
+    span says it counts ('… mức độ 4'), the question's year, a percentage or a rank.
+    """
     if query.kind not in ("number", "date", "code"):
         return 0.0
     seg_start, seg_end = _segment(text, start, end)
@@ -189,7 +191,8 @@ _WH_WORDS = ("nhu the nao", "the nao", "ra sao", "gi", "nao", "may")
 
 def _anchor(query: Query) -> list[str]:
     """The content words right before the question word: 'quy trình' in 'quy trình gì',
-    'tạo ra' in 'tạo ra điều gì', 'nhiệm vụ' in 'nhiệm vụ như thế nào'."""
+    'tạo ra' in 'tạo ra điều gì', 'nhiệm vụ' in 'nhiệm vụ như thế nào'.
+    """
     words = [fold(w.lower()) for w, _, _ in syllables(query.matching)]
     for cue in _WH_WORDS:
         cue_words = cue.split()
@@ -234,7 +237,7 @@ class _Asked:
     total: float  # the weight of all the question's terms
 
     @classmethod
-    def of(cls, query: Query, weight: TermWeights, places) -> "_Asked":
+    def of(cls, query: Query, weight: TermWeights, places) -> _Asked:
         terms = frozenset(query.terms)
         total = sum(weight(t) for t in terms) or 1.0
         return cls(query, weight, frozenset(places), terms, _anchor(query), _excluded_numbers(query), total)
@@ -272,7 +275,7 @@ def _best_span(text: str, asked: _Asked):
 
 
 def _pairs(terms: list[str]) -> set[tuple[str, str]]:
-    return set(zip(terms, terms[1:]))
+    return set(zip(terms, terms[1:], strict=False))
 
 
 def _phrase_coverage(query: Query, sentence: str, weight: TermWeights) -> float:

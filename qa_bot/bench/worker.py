@@ -117,7 +117,7 @@ def _file_bytes(index: object) -> int:
 
 def _recall_at_10(index, truth: np.ndarray, queries: np.ndarray) -> float:
     _, found = index.search(queries, 10)
-    return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]))
+    return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=False)]))
 
 
 def _single_query_ms(index, queries: np.ndarray) -> dict:
@@ -126,7 +126,8 @@ def _single_query_ms(index, queries: np.ndarray) -> dict:
 
 def _compare_dense(vectors: np.ndarray, queries: np.ndarray, with_hnsw: bool) -> tuple[list[dict], object]:
     """Exact, IVF-SQ8 (bare and re-scored, several nprobe) and HNSW: build s, bytes,
-    latency, recall@10 against exact search. Returns the rows and the chosen index."""
+    latency, recall@10 against exact search. Returns the rows and the chosen index.
+    """
     started = time.perf_counter()
     exact = exact_index(vectors)
     rows = [{"type": "flat (exact)", "build_s": time.perf_counter() - started, "bytes": vectors.nbytes,

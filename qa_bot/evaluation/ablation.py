@@ -51,7 +51,7 @@ def run_ablation(qa: QA, questions: list[dict]) -> dict[str, dict]:
     def dense_raw_hits(query) -> list[Hit]:
         vector = qa.embedder.encode([query.question], is_query=True)
         scores, ids = qa.index.dense.search(vector, min(20, len(chunks)))
-        return [Hit(chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [Hit(chunks[i], float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]
 
     report = {}
     for name, mode in CONFIGURATIONS.items():

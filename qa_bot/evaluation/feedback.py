@@ -63,7 +63,8 @@ def is_feedback(records: list[dict]) -> bool:
 
 def feedback_questions(records: list[dict]) -> list[dict]:
     """Evaluation questions (the dev set's format) from feedback lines, the latest rating of a
-    question winning."""
+    question winning.
+    """
     latest = {r["question"]: r for r in records if str(r.get("question", "")).strip()}
     questions = []
     for number, record in enumerate(latest.values(), 1):

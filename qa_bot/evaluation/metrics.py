@@ -78,7 +78,7 @@ def _score_group(pairs: list[tuple[dict, dict]]) -> dict:
 
 def score(questions: list[dict], answers: list[dict]) -> dict:
     """All metrics overall and per `lang`, pairing questions and answers by position."""
-    pairs = list(zip(questions, answers))
+    pairs = list(zip(questions, answers, strict=False))
     report = {"overall": _score_group(pairs)}
     for lang in sorted({q.get("lang", "?") for q in questions}):
         report[lang] = _score_group([(q, a) for q, a in pairs if q.get("lang", "?") == lang])

@@ -91,7 +91,8 @@ def _text_key(text: str) -> str:
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
     """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
-    when it was made by this format and embedder; empty otherwise."""
+    when it was made by this format and embedder; empty otherwise.
+    """
     manifest = load_manifest(index_dir)
     if manifest is None or manifest.format_version != FORMAT_VERSION or not same_model(manifest.embedder, embedder.name):
         return {}, {}
@@ -121,7 +122,7 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
 
     if todo:
         fresh = embedder.encode([c.text for c in todo], progress=step)
-        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh)}}
+        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
     report.embedded, report.reused = len(todo), len(chunks) - len(todo)
     if not chunks:
         return np.zeros((0, embedder.dim), dtype=np.float32)

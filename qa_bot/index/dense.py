@@ -63,7 +63,7 @@ class RescoredIndex:
         _, candidates = self.ann.search(queries, max(k, k * self.rescore_factor))
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
-        for row, (query, found) in enumerate(zip(queries, candidates)):
+        for row, (query, found) in enumerate(zip(queries, candidates, strict=False)):
             found = np.sort(found[found >= 0])  # ascending rows read a memory map in order
             exact = np.asarray(self.vectors[found], dtype=np.float32) @ query
             order = np.argsort(-exact, kind="stable")[:k]

@@ -55,7 +55,7 @@ class Index:
 
 
 def read_documents(folder: Path) -> dict[str, Document]:
-    """source → Document of a generation folder's documents.jsonl."""
+    """Source → Document of a generation folder's documents.jsonl."""
     return {
         r["source"]: Document(r["source"], r["text"], r.get("meta") or {})
         for r in read_jsonl(Path(folder) / "documents.jsonl")

@@ -88,7 +88,8 @@ def publish(index_dir: Path, tmp: Path, generation: str, manifest: dict) -> None
 
 def _remove_old_generations(index_dir: Path, keep: set) -> None:
     """Drop generations older than the current and the previous one (readers may
-    still be loading that), and partial folders left by killed builds."""
+    still be loading that), and partial folders left by killed builds.
+    """
     for path in index_dir.iterdir():
         if path.is_dir() and path.name.startswith(("gen-", ".gen-")) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)

@@ -39,12 +39,12 @@ class Vocabulary:
         return {"unigrams": self.unigrams, "bigrams": self.bigrams}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Vocabulary":
+    def from_dict(cls, data: dict) -> Vocabulary:
         """The inverse of `to_dict`."""
         return cls(dict(data.get("unigrams", {})), dict(data.get("bigrams", {})))
 
     def score(self, prev: str | None, word: str) -> float:
-        """log P(word | prev), interpolated with the unigram probability."""
+        """Log P(word | prev), interpolated with the unigram probability."""
         unigram = (self.unigrams.get(word, 0) + 0.1) / self._total
         if prev is None:
             return math.log(unigram)
@@ -72,7 +72,7 @@ def build_vocabulary(texts) -> Vocabulary:
         words = [tok.lower() for tok, _, _ in syllables(normalize(text).text)]
         for _ in range(times):
             unigrams.update(words)
-            bigrams.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+            bigrams.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
 
     for text in texts:
         count(text)

@@ -185,7 +185,8 @@ def scan_corpus(folder: Path, cache: dict[str, tuple[str, Document]] | None = No
 def _document(files: CorpusFiles, source: str, key: str, cache: dict, max_bytes: int,
               scan: CorpusScan) -> Document | None:
     """The document of one file, from the cache when its key is unchanged; None (and a
-    Problem in `scan`) when it cannot be read."""
+    Problem in `scan`) when it cannot be read.
+    """
     path = files.folder / source
     try:
         cached = cache.get(source)

@@ -34,7 +34,8 @@ _PARSER_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "charset_nor
 def _quiet_parsers():
     """The parsers' own loggers silenced while a file is read (bad markup is not worth a
     warning: the problem is reported as one line), and restored afterwards, so that an
-    application importing qa_bot keeps its logging as it set it."""
+    application importing qa_bot keeps its logging as it set it.
+    """
     loggers = [logging.getLogger(name) for name in _PARSER_LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -42,7 +43,7 @@ def _quiet_parsers():
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=False):
             logger.setLevel(level)
 
 
@@ -119,7 +120,8 @@ def _decode(data: bytes, encoding: str) -> str:
 
 def _decode_legacy(data: bytes) -> str:
     """The most plausible NFC decoding among cp1258 (Vietnamese), cp1252 and
-    charset-normalizer's guesses; ExtractionError when none looks like text."""
+    charset-normalizer's guesses; ExtractionError when none looks like text.
+    """
     import charset_normalizer
 
     guesses = [match.encoding for match in list(charset_normalizer.from_bytes(data[:200_000]))[:5]]
@@ -196,7 +198,8 @@ _CELL = "\0"  # stands for a cell start until the rows are joined
 def _read_html(data: bytes) -> Extracted:
     """A page: trafilatura's main text and metadata (all visible text if it finds none).
     A fragment (no <body>, e.g. a pháp điển đề mục): all visible text, since trafilatura
-    drops source notes and headings there; its first heading is the title."""
+    drops source notes and headings there; its first heading is the title.
+    """
     import trafilatura
 
     html = _decode_html(data).replace("\0", "")
@@ -231,7 +234,8 @@ def _decode_html(data: bytes) -> str:
 
 def _html_dump(html: str) -> str:
     """Visible text (no script, style or display:none); blocks on their own lines,
-    table cells joined by ' | '. Nothing is ever run: this only reads text nodes."""
+    table cells joined by ' | '. Nothing is ever run: this only reads text nodes.
+    """
     import lxml.html
     from lxml import etree
 
@@ -269,7 +273,7 @@ _SLOT = re.compile(r"(?<=\b[Ss]ố:)[ \t]{2,}(?=/)|(?<=\b[Ss]ố)[ \t]{2,}(?=/)"
 
 
 def _read_pdf(data: bytes) -> Extracted:
-    """pypdf's text page by page, form values filled in, pages joined by a blank line."""
+    """Pypdf's text page by page, form values filled in, pages joined by a blank line."""
     import pypdf
 
     if b"%PDF-" not in data[:1024]:
@@ -308,7 +312,7 @@ def _page_text(page) -> str:
     values = [value for value in _form_values(page) if value]
     slots = list(_SLOT.finditer(text))
     if values and len(slots) == len(values) and all(re.fullmatch(r"[\w./-]{1,12}", v) for v in values):
-        for slot, value in zip(reversed(slots), reversed(values)):
+        for slot, value in zip(reversed(slots), reversed(values), strict=False):
             gap = "" if text[slot.end():slot.end() + 1] == "/" else " "
             text = text[:slot.start()] + f" {value}{gap}" + text[slot.end():]
     elif values:
@@ -318,7 +322,8 @@ def _page_text(page) -> str:
 
 def _form_values(page) -> list[str]:
     """Text drawn by the page's widgets, in reading order: signed PDFs stamp the number
-    and date there, where extract_text() does not look. A text field's /V otherwise."""
+    and date there, where extract_text() does not look. A text field's /V otherwise.
+    """
     import pypdf
     from pypdf.generic import DictionaryObject, NameObject
 
@@ -399,7 +404,8 @@ def _paragraph_text(p) -> str:
 
 def _table_text(tbl, parent) -> str:
     """One line per row, cells joined by ' | ': a cell spanning columns once, one spanning
-    rows on each of its rows (python-docx's grid), nested tables inlined."""
+    rows on each of its rows (python-docx's grid), nested tables inlined.
+    """
     from docx.table import Table
 
     try:
@@ -437,7 +443,8 @@ def _iso(year: str, month: str, day: str) -> str | None:
 
 def detect_meta(text: str, head_chars: int = 3000) -> dict:
     """ISO date of the first dateline, and the province named most often (at least
-    twice, twice as often as any other) in the first `head_chars` characters."""
+    twice, twice as often as any other) in the first `head_chars` characters.
+    """
     head, meta = text[:head_chars], {}
     dates = []
     for number, pattern in enumerate(_DATELINES):

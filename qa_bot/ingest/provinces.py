@@ -66,7 +66,8 @@ def _fold_same_length(text: str) -> str:
 def _accept(written: str, forms: frozenset[str], case_sensitive: bool) -> bool:
     """Written without diacritics or with the name's own; capitalised as a name
     ("Nam Định", "NAM ĐỊNH") or all lowercase as in a query, never mixed
-    ("Việt Nam định cư"); names that are also words must be capitalised."""
+    ("Việt Nam định cư"); names that are also words must be capitalised.
+    """
     name = re.sub(r"(?i)^(thành\s+phố|tp)\b", "", written)  # "thành phố Hồ Chí Minh" is fine
     words = [w for w in re.split(r"[\s\-–—.]+", name) if w]
     capitalised = all(w[:1].isupper() for w in words)

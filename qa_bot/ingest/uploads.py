@@ -21,7 +21,8 @@ def safe_name(name: str) -> str:
 def save_upload(corpus: Path, name: str, data: bytes) -> str:
     """Write `data` as `uploads/<name>` in `corpus` and return that path (relative, as the
     index names sources). The same content is saved once; another file of the same name
-    gets a suffix ('report-2.pdf') rather than replacing the first."""
+    gets a suffix ('report-2.pdf') rather than replacing the first.
+    """
     folder = Path(corpus) / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     name = safe_name(name)

@@ -108,7 +108,8 @@ class Query:
 
 def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
     """(found, other form) for each abbreviation in `text`, and for each expansion of
-    an abbreviation of three letters or more (shorter ones are ambiguous)."""
+    an abbreviation of three letters or more (shorter ones are ambiguous).
+    """
     found = []
     accented = _has_diacritics(text)
     probe = text.lower() if accented else fold(text.lower())
@@ -163,7 +164,8 @@ def _stopwords() -> set[str]:
 
 def _content_terms(text: str) -> list[str]:
     """Folded lowercase syllables of `text` that are not stopwords, with each
-    abbreviation replaced by the syllables of its expansion."""
+    abbreviation replaced by the syllables of its expansion.
+    """
     stop = _stopwords()
     expand = abbreviation_syllables()
     terms = []
@@ -175,7 +177,8 @@ def _content_terms(text: str) -> list[str]:
 
 def _english_terms(rest: str, translations: list[tuple[str, str]]) -> list[str]:
     """Terms of an English question: its Vietnamese translations, and the words left
-    untranslated (names such as 'Ha Giang'; unknown words count against an answer)."""
+    untranslated (names such as 'Ha Giang'; unknown words count against an answer).
+    """
     first = {}
     for english, vi in translations:
         first.setdefault(english, vi)  # alternatives widen the search, not the terms to cover

@@ -54,7 +54,8 @@ class Facets:
 
     def excludes(self, doc: Document) -> bool:
         """True when `doc` is about another province than the question names, or was
-        written before the year the question asks about (and never names that year)."""
+        written before the year the question asks about (and never names that year).
+        """
         if self._too_early(doc):
             return True
         if not self.provinces:
@@ -72,7 +73,8 @@ class Facets:
 
     def _merged_into(self, province: str, doc: Document) -> bool:
         """The question names the province that `province` became part of in the 2025
-        merger, and the document dates from after it."""
+        merger, and the document dates from after it.
+        """
         if str(doc.meta.get("date") or "") < MERGER_DATE:
             return False
         for record in load_provinces():

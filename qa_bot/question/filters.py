@@ -41,7 +41,8 @@ class Filters:
 
     def allows(self, doc: Document) -> bool:
         """Whether `doc` is about one of the provinces, from one of the years (or later and
-        naming it) and one of the documents chosen."""
+        naming it) and one of the documents chosen.
+        """
         if self.sources and doc.source not in self.sources:
             return False
         if self.provinces and Facets(tuple(self.provinces)).excludes(doc):

@@ -49,7 +49,7 @@ def restore_diacritics(text: str, vocab: Vocabulary) -> str:
         candidates.append(forms or [low])
     path = _best_path(candidates, vocab)
     out, cursor = [], 0
-    for (token, start, end), word in zip(tokens, path):
+    for (token, start, end), word in zip(tokens, path, strict=False):
         out.append(text[cursor:start])
         out.append(token if word == token.lower() else _match_case(token, word))
         cursor = end

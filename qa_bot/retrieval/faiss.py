@@ -16,7 +16,7 @@ def dense_ranking(index: Index, query_vector: np.ndarray, depth: int) -> tuple[l
     if depth == 0:
         return [], {}
     scores, ids = index.dense.search(np.atleast_2d(query_vector).astype(np.float32), depth)
-    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]
     return [i for i, _ in pairs], dict(pairs)
 
 

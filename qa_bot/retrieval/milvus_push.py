@@ -43,7 +43,7 @@ def bm25_matrix(bm25: bm25s.BM25) -> scipy.sparse.csr_matrix:
 
 def _sparse_row(weights: scipy.sparse.csr_matrix, row: int) -> dict[int, float]:
     start, end = weights.indptr[row], weights.indptr[row + 1]
-    return {int(t): float(w) for t, w in zip(weights.indices[start:end], weights.data[start:end])}
+    return {int(t): float(w) for t, w in zip(weights.indices[start:end], weights.data[start:end], strict=False)}
 
 
 def _clip(text: str) -> str:

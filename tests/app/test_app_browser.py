@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -429,7 +429,7 @@ def _upload_bytes(name: str, fact: str) -> bytes:
         return (fact + "\n").encode("utf-8")
     if name.endswith(".html"):
         return (f"<html><head><title>Báo cáo</title></head><body><article><h1>Báo cáo CCHC</h1>"
-                f"<p>{fact}</p></article></body></html>").encode("utf-8")
+                f"<p>{fact}</p></article></body></html>").encode()
     if name.endswith(".pdf"):
         from test_extract import make_pdf
 

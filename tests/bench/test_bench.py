@@ -49,3 +49,10 @@ def test_bench_runs_at_a_tiny_size_and_saves_its_json(tmp_path, corpus_index):
 def test_bad_sizes_are_refused_without_a_traceback():
     result = CliRunner().invoke(main, ["bench", "--sizes", "ten"])
     assert result.exit_code == 2 and "comma-separated" in result.output and "Traceback" not in result.output
+
+
+def test_bench_outside_a_checkout_says_what_it_needs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no corpus/, no tests/data/ here
+    result = CliRunner().invoke(main, ["bench", "--sizes", "100", "--quick", "--no-peer"])
+    assert result.exit_code == 1 and "no .txt files in corpus" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

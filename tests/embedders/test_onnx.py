@@ -16,6 +16,8 @@ from qa_bot.embedders import cache as model_cache
 from qa_bot.embedders import onnx as onnx_e5
 from qa_bot.embedders.onnx import OnnxE5Embedder
 
+pytestmark = pytest.mark.slow
+
 PASSAGES = [
     "Sáng 31/7/2020, tỉnh Bắc Kạn tổ chức Hội nghị trực tuyến tổng kết công tác cải cách hành chính.",
     "Hà Giang có 1.565 thủ tục hành chính, trong đó nhiều thủ tục được cung cấp ở mức độ 4.",

@@ -30,7 +30,7 @@ def test_exact_search_up_to_the_threshold_and_approximate_above():
 def _recall_at_10(index, exact, queries):
     _, truth = exact.search(queries, 10)
     _, found = index.search(queries, 10)
-    return np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
+    return np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=False)])
 
 
 def test_the_approximate_index_keeps_recall_at_10_against_exact_search(corpus_index, tmp_path):

@@ -70,16 +70,24 @@ def test_a_missing_index_says_what_to_run(tmp_path):
         load_index(tmp_path / "nothing")
 
 
-def test_a_rebuild_replaces_the_index_and_keeps_it_loadable(small_corpus, tmp_path, embedder):
-    index_dir = tmp_path / "idx"
+def test_a_rebuild_replaces_the_index_and_keeps_only_the_previous_generation(small_corpus, tmp_path):
+    index_dir, embedder = tmp_path / "idx", HashEmbedder()
+
+    def current() -> str:
+        return json.loads((index_dir / "manifest.json").read_text())["generation"]
+
     build_index(small_corpus, index_dir, embedder)
-    first = json.loads((index_dir / "manifest.json").read_text())["generation"]
+    first = current()
     (small_corpus / "d.txt").write_text("Huyện Bảo Lạc có 14 xã hoàn thành chuyển đổi số.", encoding="utf-8")
     build_index(small_corpus, index_dir, embedder)
-    second = json.loads((index_dir / "manifest.json").read_text())["generation"]
-    assert first != second
-    assert load_index(index_dir).manifest.documents == 3
-    assert not (index_dir / first).exists() or (index_dir / second).exists()
+    second = current()
+    assert first != second and load_index(index_dir).manifest.documents == 3
+    assert (index_dir / first).is_dir(), "the previous generation stays for readers still loading it"
+    (small_corpus / "e.txt").write_text("Xã Yên Minh có 3 điểm phục vụ.", encoding="utf-8")
+    build_index(small_corpus, index_dir, embedder)
+    third = current()
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == sorted([second, third])
+    assert load_index(index_dir).manifest.documents == 4
 
 
 def test_an_update_rereads_and_reembeds_only_what_changed(small_corpus, tmp_path, embedder):

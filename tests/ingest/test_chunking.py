@@ -27,7 +27,7 @@ def test_consecutive_chunks_share_one_sentence():
     text = " ".join(f"Câu số {i} nói về cải cách hành chính của tỉnh trong năm nay." for i in range(30))
     chunks = chunk_document(Document("x.txt", text), max_chars=200)
     assert len(chunks) > 3
-    for first, second in zip(chunks, chunks[1:]):
+    for first, second in zip(chunks, chunks[1:], strict=False):
         assert first.sentences[-1] == second.sentences[0]
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from qa_bot.index.vocabulary import build_vocabulary
 from qa_bot.question.analysis import abbreviations, analyze, question_kind
 from qa_bot.question.facets import question_facets
-from qa_bot.index.vocabulary import build_vocabulary
 from qa_bot.question.restore import restore_diacritics
 from qa_bot.schema import Document
 
