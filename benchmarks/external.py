@@ -295,7 +295,8 @@ def run_set(name: str, shared: Path, work: Path, args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared folder (holds external/)")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
+                        help="the shared folder (holds external/)")
     parser.add_argument("--limit-questions", type=int, default=200, help="questions per set (0 = all usable)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "external.json")
     parser.add_argument("--keep", type=Path, help="keep corpora and indexes here (reused by the next run)")

@@ -18,13 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa_bot.embedders import get_embedder
-from qa_bot.evaluation.metrics import load_questions
-from qa_bot.index.build import load_index
-from qa_bot.pipeline import QA
-from qa_bot.question.analysis import analyze
-from qa_bot.retrieval.fusion import FaissBackend
-from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, push
+from qa_bot.embedders import get_embedder  # noqa: E402
+from qa_bot.evaluation.metrics import load_questions  # noqa: E402
+from qa_bot.index.load import load_index  # noqa: E402
+from qa_bot.pipeline import QA  # noqa: E402
+from qa_bot.question.analysis import analyze  # noqa: E402
+from qa_bot.retrieval.faiss import FaissBackend  # noqa: E402
+from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend  # noqa: E402
+from qa_bot.retrieval.milvus_push import push  # noqa: E402
 
 
 def percentiles(values: list[float]) -> str:

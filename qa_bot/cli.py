@@ -6,11 +6,21 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from .embedders import DEFAULT_EMBEDDER
+
+if TYPE_CHECKING:
+    from .index.load import Index
+    from .pipeline import QA, BackendFactory
+    from .retrieval.milvus import MilvusTarget
+    from .schema import Document, Result
+
+_Command = TypeVar("_Command", bound=Callable[..., None])
 
 CORPUS = click.option(
     "--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
@@ -26,7 +36,7 @@ EMBEDDER = click.option(
 )
 
 
-def milvus_options(command):
+def milvus_options(command: _Command) -> _Command:
     """--milvus URI, --collection NAME (and the token from QA_BOT_MILVUS_TOKEN)."""
     command = click.option(
         "--collection", default="qa_bot", envvar="QA_BOT_MILVUS_COLLECTION", show_default=True,
@@ -39,7 +49,7 @@ def milvus_options(command):
     )(command)
 
 
-def _milvus_target(uri: str | None, collection: str):
+def _milvus_target(uri: str | None, collection: str) -> MilvusTarget | None:
     from .retrieval.milvus import MilvusTarget
 
     return MilvusTarget(uri, collection, os.environ.get("QA_BOT_MILVUS_TOKEN", "")) if uri else None
@@ -61,7 +71,7 @@ class _Progress:
             self.bar = None
 
 
-def _backend(milvus):
+def _backend(milvus: MilvusTarget | None) -> BackendFactory:
     """What searches the vectors: the index folder's FAISS and bm25s, or the Milvus collection `milvus`."""
     if milvus is None:
         from .retrieval.faiss import FaissBackend
@@ -72,7 +82,7 @@ def _backend(milvus):
     return lambda index: open_backend(index, milvus)
 
 
-def _open(corpus: Path, index_dir: Path, embedder: str, milvus=None):
+def _open(corpus: Path, index_dir: Path, embedder: str, milvus: MilvusTarget | None = None) -> QA:
     from .errors import QaBotError
     from .pipeline import QA
 
@@ -101,7 +111,8 @@ MAX_FILE_MB = click.option(
 @EMBEDDER
 @MAX_FILE_MB
 @milvus_options
-def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri, collection) -> None:
+def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri: str | None,
+          collection: str) -> None:
     """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
     from .embedders import get_embedder
     from .errors import QaBotError
@@ -124,7 +135,7 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
         _push(index, _milvus_target(milvus_uri, collection))
 
 
-def _push(index, target) -> None:
+def _push(index: Index, target: MilvusTarget) -> None:
     from .errors import QaBotError
     from .retrieval.milvus_push import push
 
@@ -168,7 +179,8 @@ def show(file: Path, corpus: Path | None, start: int | None, end: int | None, ma
     start = 0 if start is None else start
     end = len(text) if end is None else end
     if not start <= end <= len(text):
-        raise click.ClickException(f"--start {start} --end {end} is not a range of the text (0 to {len(text)} characters)")
+        raise click.ClickException(f"--start {start} --end {end} is not a range of the text "
+                                   f"(0 to {len(text)} characters)")
     for number, (page_start, page_end) in enumerate(extracted.pages, 1):
         click.echo(f"page {number}: characters {page_start}–{page_end}", err=True)
     out = click.get_binary_stream("stdout")
@@ -182,7 +194,7 @@ def _highlight(sentence: str, start: int, end: int) -> str:
     return sentence[:start] + click.style(sentence[start:end], fg="yellow", bold=True, reverse=True) + sentence[end:]
 
 
-def _print_result(result, documents) -> None:
+def _print_result(result: Result, documents: dict[str, Document]) -> None:
     if result.message:
         click.echo(result.message)
     if result.query is not None and result.query.restored:
@@ -214,7 +226,7 @@ def _json(record: dict, indent: int | None = None) -> str:
     return text
 
 
-def _ask_jsonl(qa, k: int) -> None:
+def _ask_jsonl(qa: QA, k: int) -> None:
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -240,7 +252,8 @@ def _ask_jsonl(qa, k: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option("-k", "--k", default=10, show_default=True, help="Passages to return.")
 @milvus_options
-def ask(question, corpus, index_dir, embedder, jsonl, as_json, k, milvus_uri, collection) -> None:
+def ask(question: str | None, corpus: Path, index_dir: Path, embedder: str, jsonl: bool, as_json: bool, k: int,
+        milvus_uri: str | None, collection: str) -> None:
     """Answer QUESTION from the documents (or JSON lines on stdin with --jsonl)."""
     if not jsonl and question is None:
         raise click.UsageError("give a QUESTION, or --jsonl to read questions from standard input")
@@ -265,7 +278,8 @@ def ask(question, corpus, index_dir, embedder, jsonl, as_json, k, milvus_uri, co
 @click.option("--save-questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With a feedback file: also write the questions made of it (JSONL) here.")
 @milvus_options
-def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_questions, milvus_uri, collection) -> None:
+def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_json: bool, ablation: bool,
+             save_questions: Path | None, milvus_uri: str | None, collection: str) -> None:
     """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
 
     QUESTIONS may also be the app's feedback file: 👍 answers become questions with
@@ -304,7 +318,7 @@ def evaluate(questions, corpus, index_dir, embedder, as_json, ablation, save_que
         click.echo(format_table(report))
 
 
-def _sizes(ctx, param, value: str) -> list[int]:
+def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     try:
         sizes = [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
     except ValueError:
@@ -317,7 +331,8 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @main.command()
 @click.option("--sizes", default="10000,100000,1000000", show_default=True, callback=_sizes,
               help="Numbers of generated chunks, comma-separated.")
-@click.option("--queries", type=click.IntRange(min=1), default=None, help="Timed queries per measurement [100; --quick 20].")
+@click.option("--queries", type=click.IntRange(min=1), default=None,
+              help="Timed queries per measurement [100; --quick 20].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON report [benchmarks/results/bench-<date>.json].")
 @click.option("--no-peer", is_flag=True, help="Skip the LangChain stack.")
@@ -334,8 +349,8 @@ def _sizes(ctx, param, value: str) -> list[int]:
 @CORPUS
 @INDEX
 @EMBEDDER
-def bench(sizes, queries, out, no_peer, quick, texts, peer_max, threads, questions, corpus, index_dir,
-          embedder) -> None:
+def bench(sizes: list[int], queries: int | None, out: Path | None, no_peer: bool, quick: bool, texts: Path | None,
+          peer_max: int, threads: int, questions: Path | None, corpus: Path, index_dir: Path, embedder: str) -> None:
     """Measure build, size, memory and query speed at each size, and against LangChain."""
     from .bench.run import BenchConfig, format_tables, run_bench
 

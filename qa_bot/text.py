@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -103,9 +104,9 @@ def _move_old_tones(text: str) -> str:
 
 
 def normalize(text: str) -> Normalized:
-    """Return the matching form of `text` (NFC, tone marks placed as 'hòa').
+    r"""Return the matching form of `text` (NFC, tone marks placed as 'hòa').
 
-    >>> n = normalize("Hoa\\u0300 Bình")
+    >>> n = normalize("Hoa\u0300 Bình")
     >>> n.text, n.to_source(0, 3)
     ('Hòa Bình', (0, 4))
     """
@@ -186,7 +187,7 @@ def _parts(token: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _word_tokenize():
+def _word_tokenize() -> Callable[[str], list[str]]:
     from underthesea import word_tokenize
 
     return word_tokenize

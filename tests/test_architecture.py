@@ -31,7 +31,8 @@ def _module(path: Path) -> str:
 def _imports(path: Path) -> set[str]:
     """The qa_bot modules `path` imports at run time (TYPE_CHECKING blocks left out)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    skipped = {id(n) for node in ast.walk(tree)
+               if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
                for n in ast.walk(node)}
     package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
     found = set()

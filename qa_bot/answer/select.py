@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,6 +42,7 @@ class TermWeights:
         self._cache: dict[str, float] = {}
 
     def __call__(self, term: str) -> float:
+        """The rarity weight of the folded syllable `term`."""
         if term not in self._cache:
             self._cache[term] = math.log(1 + self.total / (self.counts.get(term, 0) + 1))
         return self._cache[term]
@@ -160,7 +162,8 @@ def _fit(text: str, start: int, end: int, span: tuple[int, int], query: Query, w
         score += 1.5 * _window_match(query.before_cue, lead_terms[-(len(query.before_cue) + 2):], weight)
     else:  # 'What share of X …?': X may stand on either side of the value
         before = lead_terms[-(len(query.after_cue) + 2):]
-        score += 2.0 * max(_window_match(query.after_cue, after, weight), _window_match(query.after_cue, before, weight))
+        score += 2.0 * max(_window_match(query.after_cue, after, weight),
+                           _window_match(query.after_cue, before, weight))
     if _SUBSET.search(lead):
         score -= unit  # '…, trong đó 1.565 …' is a part of the total before it
     if text[:start].rfind("(") > text[:start].rfind(")"):
@@ -237,13 +240,13 @@ class _Asked:
     total: float  # the weight of all the question's terms
 
     @classmethod
-    def of(cls, query: Query, weight: TermWeights, places) -> _Asked:
+    def of(cls, query: Query, weight: TermWeights, places: Iterable[str]) -> _Asked:
         terms = frozenset(query.terms)
         total = sum(weight(t) for t in terms) or 1.0
         return cls(query, weight, frozenset(places), terms, _anchor(query), _excluded_numbers(query), total)
 
 
-def _best_span(text: str, asked: _Asked):
+def _best_span(text: str, asked: _Asked) -> tuple[tuple[int, int], float, str]:
     """The span of the asked type nearest the question's terms, else the best clause.
 
     Returns (span, closeness score, the value when the span is of the asked type, else "").
@@ -255,7 +258,8 @@ def _best_span(text: str, asked: _Asked):
     for v_start, v_end, sp_start, sp_end in typed:
         if _in_question(text[v_start:v_end], query) or not _meaningful(text[sp_start:sp_end]):
             continue
-        if query.kind in ("number", "date", "code") and _years_fit(text[slice(*_segment(text, v_start, v_end))], query.years) < 0:
+        if (query.kind in ("number", "date", "code")
+                and _years_fit(text[slice(*_segment(text, v_start, v_end))], query.years) < 0):
             conflicts += 1  # the value belongs to another year than the one asked
             continue
         fit = _fit(text, v_start, v_end, (sp_start, sp_end), query, weight)
@@ -317,10 +321,12 @@ def _sentence_candidates(asked: _Asked, hit: Hit, rank: int, doc: Document) -> l
             confidence *= 0.6  # nothing of the asked type in this sentence
         if typed and _unit_missing(sentence.text, best, query):
             confidence *= 0.6  # a number, but not of the thing asked about
-        score = (confidence + 0.3 * typed * (query.kind in _TYPED_KINDS) + 0.1 * _phrase_coverage(query, sentence.text, weight)
+        score = (confidence + 0.3 * typed * (query.kind in _TYPED_KINDS)
+                 + 0.1 * _phrase_coverage(query, sentence.text, weight)
                  + 0.2 * max(-1.0, min(1.0, best_score / asked.total)) + 0.05 / (1 + rank))
         span = sentence.to_source(*best)
-        found.append(_Candidate(hit, rank, s_start, s_end, score, confidence, (s_start + span[0], s_start + span[1]), value))
+        found.append(_Candidate(hit, rank, s_start, s_end, score, confidence,
+                                (s_start + span[0], s_start + span[1]), value))
     return found
 
 

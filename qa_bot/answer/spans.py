@@ -7,6 +7,7 @@ Every function works on the sentence's matching form (NFC) and returns
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..datafiles import read_lines
 from ..text import fold
@@ -74,7 +75,8 @@ def _number_span(text: str, start: int, end: int) -> tuple[int, int]:
             _, clause_end = clause_bounds(text, clause_end + 1)
             continue
         word = _ENUMERATED_WORD.match(text, clause_end)
-        if text[clause_end:clause_end + 1] == "," and words <= 2 and word and not _starts_connective(text, word.start(1)):
+        if (text[clause_end:clause_end + 1] == "," and words <= 2 and word
+                and not _starts_connective(text, word.start(1))):
             clause_end = word.end(1)
         break
     return _trim(text, start, clause_end)
@@ -159,7 +161,7 @@ _ORG_WORDS = frozenset(fold(w) for w in (
 ))
 
 
-def _capitalised_runs(text: str):
+def _capitalised_runs(text: str) -> Iterator[re.Match[str]]:
     """Runs of two or more words that start with a capital letter ('Trần Thị Hoa')."""
     return re.finditer(r"(?<!\w)(?:[^\W\d_][^\W\d_]*[ \t]+)+[^\W\d_]+", _mask_lowercase_words(text))
 
@@ -246,7 +248,8 @@ def date_candidates(text: str, wants: str) -> list[tuple[int, int, int, int]]:
     return found
 
 
-def candidates(text: str, kind: str, exclude_numbers: set[str], anchor: list[str], places: set[str], wants: str = ""):
+def candidates(text: str, kind: str, exclude_numbers: set[str], anchor: list[str], places: set[str],
+               wants: str = "") -> list[tuple[int, int, int, int]]:
     """Candidate spans of `text` for a question of type `kind`, most specific first."""
     if kind == "number":
         found = number_candidates(text, exclude_numbers)

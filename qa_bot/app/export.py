@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..schema import Answer, Document
+from ..schema import Answer, Document, Result
 
 __all__ = ["answer_json", "answer_markdown", "answer_record", "citation", "quote"]
 
@@ -23,7 +23,7 @@ def quote(answer: Answer, document: Document | None) -> str:
     return f"“{sentence}” — {citation(document, answer.source, answer.sentence_start, answer.sentence_end)}"
 
 
-def answer_record(result, documents: dict[str, Document]) -> dict:
+def answer_record(result: Result, documents: dict[str, Document]) -> dict:
     """The `ask --json` record of `result`, each source with its document's metadata."""
     record = result.to_dict()
     sources = {p["source"] for p in record["passages"]}
@@ -37,12 +37,12 @@ def answer_record(result, documents: dict[str, Document]) -> dict:
     return record
 
 
-def answer_json(result, documents: dict[str, Document]) -> str:
+def answer_json(result: Result, documents: dict[str, Document]) -> str:
     """`answer_record` as indented UTF-8 JSON."""
     return json.dumps(answer_record(result, documents), ensure_ascii=False, indent=2)
 
 
-def answer_markdown(result, documents: dict[str, Document]) -> str:
+def answer_markdown(result: Result, documents: dict[str, Document]) -> str:
     """The question, the answer with its quote, and every passage with its citation."""
     lines = [f"# {result.question.strip()}", ""]
     answer = result.answer

@@ -115,7 +115,8 @@ def document_link(source: str, passage: tuple[int, int], sentence: tuple[int, in
     and `&s=` (sentence) and `&a=` (answer span) when given.
     """
     params = {"doc": source, "p": passage, "s": sentence, "a": span}
-    return "?" + urlencode({k: v if k == "doc" else f"{int(v[0])}-{int(v[1])}" for k, v in params.items() if v is not None})
+    return "?" + urlencode({k: v if k == "doc" else f"{int(v[0])}-{int(v[1])}"
+                            for k, v in params.items() if v is not None})
 
 
 def parse_range(value: str | None) -> tuple[int, int] | None:

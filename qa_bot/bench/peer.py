@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from langchain_classic.retrievers import EnsembleRetriever
+    from langchain_community.retrievers import BM25Retriever
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.embeddings import Embeddings
+
+    from ..embedders.base import Embedder
 
 __all__ = ["PeerEmbeddings", "peer_retriever"]
 
 
-def _langchain():
+def _langchain() -> tuple[type[BM25Retriever], type[FAISS], type[Embeddings], type[EnsembleRetriever]]:
     """The LangChain classes, or a clear message when the [bench] extra is missing."""
     try:
         with warnings.catch_warnings():
@@ -30,7 +39,7 @@ def _langchain():
     return BM25Retriever, FAISS, Embeddings, EnsembleRetriever
 
 
-def PeerEmbeddings(embedder, cached: dict[str, np.ndarray] | None = None):
+def PeerEmbeddings(embedder: Embedder, cached: dict[str, np.ndarray] | None = None) -> Embeddings:
     """A LangChain `Embeddings` over qa-bot's embedder; queries found in `cached` are
     not encoded (to time retrieval without the encoder).
     """
@@ -48,7 +57,8 @@ def PeerEmbeddings(embedder, cached: dict[str, np.ndarray] | None = None):
     return _Embeddings()
 
 
-def peer_retriever(texts: list[str], vectors: np.ndarray, tokens: Callable[[str], list[str]], embeddings, k: int):
+def peer_retriever(texts: list[str], vectors: np.ndarray, tokens: Callable[[str], list[str]], embeddings: Embeddings,
+                   k: int) -> EnsembleRetriever:
     """EnsembleRetriever(BM25Retriever, FAISS retriever), weights 0.5/0.5, `k` from each.
 
     `tokens` is BM25Retriever's preprocess_func (called on every text, then on queries).

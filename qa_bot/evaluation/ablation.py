@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import bm25s
 import numpy as np
 
 from ..pipeline import QA
-from ..question.analysis import analyze
+from ..question.analysis import Query, analyze
 from ..schema import Hit
 from .metrics import score
 
@@ -29,7 +30,7 @@ def _naive_bm25(qa: QA) -> bm25s.BM25:
     return retriever
 
 
-def _ask_with(qa: QA, question: str, hits_of) -> dict:
+def _ask_with(qa: QA, question: str, hits_of: Callable[[Query], list[Hit]]) -> dict:
     """Answer as `QA.ask` does (facets, places, the same extractor) over the hits a baseline retrieves."""
     started = time.perf_counter()
     query = analyze(question, qa.index.vocabulary)
@@ -43,12 +44,12 @@ def run_ablation(qa: QA, questions: list[dict]) -> dict[str, dict]:
     naive = _naive_bm25(qa)
     chunks = qa.index.chunks
 
-    def naive_hits(query) -> list[Hit]:
+    def naive_hits(query: Query) -> list[Hit]:
         scores = naive.get_scores(query.question.lower().split())
         order = np.argsort(-scores, kind="stable")[:20]
         return [Hit(chunks[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def dense_raw_hits(query) -> list[Hit]:
+    def dense_raw_hits(query: Query) -> list[Hit]:
         vector = qa.embedder.encode([query.question], is_query=True)
         scores, ids = qa.index.dense.search(vector, min(20, len(chunks)))
         return [Hit(chunks[i], float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i >= 0]

@@ -11,22 +11,27 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..text import fold
+
+if TYPE_CHECKING:
+    from ..question.filters import Filters
+    from ..schema import Result
 
 __all__ = ["append_feedback", "feedback_questions", "feedback_record", "is_feedback", "question_lang"]
 
 RATINGS = ("down", "up")  # st.feedback("thumbs") gives 0 for 👎 and 1 for 👍
 
 
-def question_lang(result) -> str:
+def question_lang(result: Result) -> str:
     """'en', 'vi-noaccent' or 'vi', as the evaluation sets label questions."""
     if result.query is not None and result.query.english:
         return "en"
     return "vi-noaccent" if fold(result.question) == result.question else "vi"
 
 
-def feedback_record(result, rating: str, filters=None, index_generation: str = "") -> dict:
+def feedback_record(result: Result, rating: str, filters: Filters | None = None, index_generation: str = "") -> dict:
     """One line of the feedback file: the rating, the question, the answer and its sources."""
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")

@@ -53,7 +53,8 @@ def _score_group(pairs: list[tuple[dict, dict]]) -> dict:
         first_ranks = []
         for q, a in answerable:
             evidence = normalize_for_scoring(q["evidence"])
-            ranks = [i for i, p in enumerate(a.get("passages", [])[:10]) if evidence in normalize_for_scoring(p["text"])]
+            ranks = [i for i, p in enumerate(a.get("passages", [])[:10])
+                     if evidence in normalize_for_scoring(p["text"])]
             first_ranks.append(ranks[0] + 1 if ranks else None)
         n = len(answerable)
         result["recall@1"] = sum(r == 1 for r in first_ranks) / n
@@ -97,6 +98,7 @@ def format_table(report: dict) -> str:
         cells = []
         for g in groups:
             value = report[g].get(metric)
-            cells.append(("-" if value is None else f"{value:.1f}" if "latency" in metric else f"{value:.3f}").rjust(12))
+            cells.append(("-" if value is None else f"{value:.1f}" if "latency" in metric
+                          else f"{value:.3f}").rjust(12))
         lines.append(metric.ljust(width) + "".join(cells))
     return "\n".join(lines)

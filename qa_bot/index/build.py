@@ -94,7 +94,8 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     when it was made by this format and embedder; empty otherwise.
     """
     manifest = load_manifest(index_dir)
-    if manifest is None or manifest.format_version != FORMAT_VERSION or not same_model(manifest.embedder, embedder.name):
+    if (manifest is None or manifest.format_version != FORMAT_VERSION
+            or not same_model(manifest.embedder, embedder.name)):
         return {}, {}
     data = Path(index_dir) / manifest.generation
     try:

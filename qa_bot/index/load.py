@@ -86,7 +86,8 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     manifest.check(index_dir, embedder_name)
     data = index_dir / manifest.generation
     if not (data / "chunks.jsonl").is_file():
-        raise IndexUnusable(f"the index in {index_dir} is incomplete: rebuild it with `qa-bot build --index {index_dir}`")
+        raise IndexUnusable(f"the index in {index_dir} is incomplete: "
+                            f"rebuild it with `qa-bot build --index {index_dir}`")
     chunks = [Chunk.from_dict(r) for r in read_jsonl(data / "chunks.jsonl")]
     dense = load_dense(data, manifest.dense)
     bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0)

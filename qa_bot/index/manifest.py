@@ -100,7 +100,7 @@ class Manifest:
             )
 
     def with_push(self, push: dict) -> Manifest:
-        """This manifest with `push` ({"uri", "collection", ...}) replacing the record of the same collection."""
+        """A copy with `push` ({"uri", "collection", ...}) replacing the record of the same collection."""
         kept = [p for p in self.milvus if (p["uri"], p["collection"]) != (push["uri"], push["collection"])]
         return replace(self, milvus=(*kept, push))
 

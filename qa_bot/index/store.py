@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -31,7 +32,7 @@ MANIFEST = "manifest.json"
 LOCK = ".build.lock"
 
 
-def write_jsonl(path: Path, records) -> None:
+def write_jsonl(path: Path, records: Iterable[dict]) -> None:
     """One JSON object a line, UTF-8."""
     with path.open("w", encoding="utf-8") as out:
         for record in records:
@@ -96,7 +97,7 @@ def _remove_old_generations(index_dir: Path, keep: set) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
+def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index folder's build lock, or raise BuildLocked at once (on any platform)."""
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     lock = FileLock(Path(index_dir) / LOCK, timeout=0)

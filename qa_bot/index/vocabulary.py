@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..datafiles import read_lines
@@ -59,7 +60,7 @@ def _general_phrases() -> list[tuple[str, int]]:
     return phrases + [(p["name"], 20) for p in load_provinces()]
 
 
-def build_vocabulary(texts) -> Vocabulary:
+def build_vocabulary(texts: Iterable[str]) -> Vocabulary:
     """Syllable and syllable-pair counts (lowercase, as written) of `texts`.
 
     General question phrases and province names are counted too (several

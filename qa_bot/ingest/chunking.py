@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ..schema import Chunk, Document
@@ -18,7 +19,7 @@ _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+(?=\s)|$)", re.S)
 
 
 @lru_cache(maxsize=1)
-def _sent_tokenize():
+def _sent_tokenize() -> Callable[[str], list[str]]:
     from underthesea import sent_tokenize
 
     return sent_tokenize

@@ -6,10 +6,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
 from ..schema import Document
 from .extract import SUFFIXES, detect_meta, extract
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 __all__ = ["Problem", "CorpusFiles", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "list_corpus",
            "read_metadata", "MAX_FILE_BYTES"]
@@ -39,7 +43,7 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
-def _sha256(path: Path):
+def _sha256(path: Path) -> HASH:
     """sha256 of a file, read in blocks (a huge file is never held in memory)."""
     digest = hashlib.sha256()
     with path.open("rb") as file:

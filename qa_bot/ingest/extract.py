@@ -16,11 +16,17 @@ import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
 from .provinces import find_provinces
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+    from pypdf import PageObject
 
 __all__ = ["ExtractionError", "Extracted", "SUFFIXES", "extract", "detect_meta"]
 
@@ -31,7 +37,7 @@ _PARSER_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "charset_nor
 
 
 @contextlib.contextmanager
-def _quiet_parsers():
+def _quiet_parsers() -> Iterator[None]:
     """The parsers' own loggers silenced while a file is read (bad markup is not worth a
     warning: the problem is reported as one line), and restored afterwards, so that an
     application importing qa_bot keeps its logging as it set it.
@@ -298,12 +304,13 @@ def _read_pdf(data: bytes) -> Extracted:
         text += page_text
     info = reader.metadata or {}
     created = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
-    title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "", str(info.get("/Title") or ""))
+    title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "",
+                   str(info.get("/Title") or ""))
     meta = {"title": title, "author": info.get("/Author"), "date": created and _iso(*created.groups())}
     return Extracted(text, _clean_meta(meta), tuple(spans))
 
 
-def _page_text(page) -> str:
+def _page_text(page: PageObject) -> str:
     """The page's text with its form fields' values in the blanks (else on the last lines)."""
     try:
         text = page.extract_text() or ""
@@ -320,7 +327,7 @@ def _page_text(page) -> str:
     return text
 
 
-def _form_values(page) -> list[str]:
+def _form_values(page: PageObject) -> list[str]:
     """Text drawn by the page's widgets, in reading order: signed PDFs stamp the number
     and date there, where extract_text() does not look. A text field's /V otherwise.
     """
@@ -382,7 +389,7 @@ def _check_zip(data: bytes) -> None:
         raise ExtractionError("not a .docx (no word/document.xml)")
 
 
-def _docx_blocks(container) -> list[str]:
+def _docx_blocks(container: _Element) -> list[str]:
     """Text of the w:p and w:tbl children of a body or header, content controls opened."""
     blocks = []
     for child in container.iterchildren():
@@ -396,13 +403,13 @@ def _docx_blocks(container) -> list[str]:
     return blocks
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p: _Element) -> str:
     parts = {_W + "tab": " ", _W + "br": "\n", _W + "cr": "\n"}
     return "".join(node.text or "" if node.tag == _W + "t" else parts[node.tag]
                    for node in p.iter(_W + "t", *parts))
 
 
-def _table_text(tbl, parent) -> str:
+def _table_text(tbl: _Element, parent: _Element) -> str:
     """One line per row, cells joined by ' | ': a cell spanning columns once, one spanning
     rows on each of its rows (python-docx's grid), nested tables inlined.
     """

@@ -21,8 +21,10 @@ import logging
 import os
 import shlex
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
@@ -31,6 +33,9 @@ from ..embedders import same_model
 from ..errors import MilvusError
 from ..index.load import Index
 from .fusion import RRF_K, Fused
+
+if TYPE_CHECKING:
+    from pymilvus import MilvusClient
 
 __all__ = [
     "DEFAULT_COLLECTION",
@@ -79,7 +84,7 @@ def _reason(err: Exception) -> str:
 
 
 @contextlib.contextmanager
-def reported(target: MilvusTarget, doing: str):
+def reported(target: MilvusTarget, doing: str) -> Iterator[None]:
     """Milvus' exceptions as a MilvusError naming the URI."""
     from pymilvus.exceptions import MilvusException
 
@@ -89,7 +94,7 @@ def reported(target: MilvusTarget, doing: str):
         raise MilvusError(f"Milvus at {target.uri} failed to {doing}: {_reason(err)}") from None
 
 
-def connect(target: MilvusTarget, create: bool = False):
+def connect(target: MilvusTarget, create: bool = False) -> MilvusClient:
     """A client of `target`'s server; a Lite file is created only when `create`."""
     if target.is_lite:  # its server runs in this process: no gRPC keepalive chatter on stderr
         os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -112,7 +117,7 @@ def connect(target: MilvusTarget, create: bool = False):
         raise MilvusError(f"cannot reach Milvus at {target.uri}: {_reason(err)}") from None
 
 
-def alias_of(client, name: str) -> str | None:
+def alias_of(client: MilvusClient, name: str) -> str | None:
     """The collection the alias `name` points to, or None when there is no such alias."""
     from pymilvus.exceptions import MilvusException
 
@@ -122,7 +127,7 @@ def alias_of(client, name: str) -> str | None:
         return None
 
 
-def collection_meta(client, collection: str) -> dict | None:
+def collection_meta(client: MilvusClient, collection: str) -> dict | None:
     """What qa-bot recorded on `collection`, or None."""
     raw = client.describe_collection(collection).get("properties", {}).get(META_KEY)
     try:
@@ -166,7 +171,7 @@ class MilvusBackend:
     `ranks`, and their cosine from the returned vector.
     """
 
-    def __init__(self, client, collection: str, bm25: bm25s.BM25, target: MilvusTarget) -> None:
+    def __init__(self, client: MilvusClient, collection: str, bm25: bm25s.BM25, target: MilvusTarget) -> None:
         from pymilvus import AnnSearchRequest, RRFRanker
 
         self.client, self.collection, self.bm25, self.target = client, collection, bm25, target

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
@@ -27,6 +28,10 @@ from ..index.load import Index
 from ..index.manifest import load_manifest, now
 from ..index.store import MANIFEST, build_lock, write_json_atomic
 from .milvus import META_KEY, MilvusTarget, alias_of, collection_meta, connect, reported
+
+if TYPE_CHECKING:
+    from pymilvus import CollectionSchema, MilvusClient
+    from pymilvus.milvus_client import IndexParams
 
 __all__ = ["bm25_matrix", "push"]
 
@@ -56,7 +61,7 @@ def _index_meta(index: Index) -> dict:
             "dim": index.manifest.dim, "chunks": len(index.chunks)}
 
 
-def _schema(client, dim: int):
+def _schema(client: MilvusClient, dim: int) -> tuple[CollectionSchema, IndexParams]:
     from pymilvus import DataType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -81,7 +86,8 @@ def _rows(index: Index, start: int, end: int, vectors: np.ndarray, weights: scip
     ]
 
 
-def _write_collection(client, name: str, index: Index, progress) -> None:
+def _write_collection(client: MilvusClient, name: str, index: Index,
+                      progress: Callable[[str, int, int], None] | None) -> None:
     """Create the collection `name` and insert every chunk of `index`."""
     if client.has_collection(name):
         client.drop_collection(name)  # left by an interrupted push
@@ -100,7 +106,7 @@ def _write_collection(client, name: str, index: Index, progress) -> None:
     client.flush(name)
 
 
-def _point_alias(client, target: MilvusTarget, name: str, previous: str | None) -> None:
+def _point_alias(client: MilvusClient, target: MilvusTarget, name: str, previous: str | None) -> None:
     """Point the alias at `name`, then drop the collections older than the previous one."""
     if previous is None:
         client.create_alias(name, target.collection)

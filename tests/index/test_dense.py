@@ -57,4 +57,5 @@ def test_an_index_of_an_older_tokenizer_is_rebuilt_reusing_its_vectors(small_cor
     assert rebuilt and index.manifest.pipeline == PIPELINE_VERSIONS
     assert index.report.embedded == 0 and index.report.reused == len(index.chunks)
     again = load_index(index_dir)
-    assert np.array_equal(again.dense.reconstruct_n(0, again.dense.ntotal), first.dense.reconstruct_n(0, first.dense.ntotal))
+    assert np.array_equal(again.dense.reconstruct_n(0, again.dense.ntotal),
+                          first.dense.reconstruct_n(0, first.dense.ntotal))

@@ -42,7 +42,8 @@ def test_decomposed_text_keeps_exact_offsets():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301"]), max_size=12))
+@given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301"]),
+                max_size=12))
 def test_chunks_of_any_mix_slice_the_source(pieces):
     text = "".join(pieces)
     for chunk in chunk_document(Document("t.txt", text), max_chars=40):

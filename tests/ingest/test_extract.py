@@ -151,8 +151,8 @@ def make_pdf(pages: list[list[str]], widgets=()) -> bytes:
             if page == number:
                 look = add(stream(b"BT /F1 12 Tf 2 4 Td (" + encode(text) + b") Tj ET",
                                   b"/Type /XObject /Subtype /Form /BBox [0 0 60 20] /Resources " + resources + b" "))
-                annots.append(add(b"<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [%d %d %d %d] /AP << /N %d 0 R >> >>"
-                                  % (x, y, x + 60, y + 20, look)))
+                annots.append(add(b"<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [%d %d %d %d] "
+                                  b"/AP << /N %d 0 R >> >>" % (x, y, x + 60, y + 20, look)))
         specs.append((content, annots))
     parent = len(objects) + len(specs) + 1
     kids = [add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R /Annots [%s] >>"
@@ -164,7 +164,8 @@ def make_pdf(pages: list[list[str]], widgets=()) -> bytes:
         offsets.append(len(out))
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += (b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+            + b"".join(b"%010d 00000 n \n" % o for o in offsets))
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
     return bytes(out)
 

@@ -16,7 +16,8 @@ def test_the_abbreviation_file_is_well_formed():
     assert len(table) >= 40
     for abbr, expansions in table.items():
         assert abbr.strip() == abbr and expansions and all(isinstance(e, str) and e for e in expansions)
-    for abbr in ("CCHC", "TTHC", "DVC", "DVCTT", "UBND", "HĐND", "CBCCVC", "ĐVSNCL", "PAR INDEX", "SIPAS", "PCI", "VPUBND"):
+    for abbr in ("CCHC", "TTHC", "DVC", "DVCTT", "UBND", "HĐND", "CBCCVC", "ĐVSNCL", "PAR INDEX", "SIPAS", "PCI",
+                 "VPUBND"):
         assert abbr in table
 
 

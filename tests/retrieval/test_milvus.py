@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 DEV = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 FEW = ["Hà Giang có bao nhiêu thủ tục hành chính đạt mức độ 4?", "dịch vụ công trực tuyến",  # a tie in fused score
        "dich vu cong truc tuyen muc do 4",
-       "mạng truyền số liệu chuyên dùng có bao nhiêu điểm kết nối", "How many administrative procedures does Ha Giang have?"]
+       "mạng truyền số liệu chuyên dùng có bao nhiêu điểm kết nối",
+       "How many administrative procedures does Ha Giang have?"]
 
 
 def _copy_index(source, target):
@@ -146,7 +147,8 @@ def test_cli_build_pushes_and_ask_answers_from_milvus_with_the_contract(corpus_i
     assert f"pushed {len(qa.index.chunks)} chunks to collection 'qa_bot' at {uri}" in run.stderr
     questions = [item for item in DEV if item["id"] in {"d01", "d01-na", "d04-en"}] + [
         {"id": "none", "question": "Giá vé máy bay đi Phú Quốc tháng này là bao nhiêu?"}]
-    stdin = "".join(json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) + "\n" for q in questions)
+    stdin = "".join(json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) + "\n"
+                    for q in questions)
     run = _qa_bot("ask", "--index", str(index_dir), "--corpus", str(tmp_path / "no-corpus"), "--jsonl",
                   stdin=stdin, prelude=f"import os; os.environ['QA_BOT_MILVUS_URI'] = {uri!r}")
     assert run.returncode == 0, run.stderr
