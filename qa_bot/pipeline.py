@@ -11,14 +11,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .answer.select import ABSTAIN_THRESHOLD, pick_answer
+import numpy as np
+
+from .answer.select import choose
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
-from .retrieval.fusion import Backend, search
+from .retrieval.fusion import Backend, embed_query, search
 from .schema import Answer, Hit, Result
 
 __all__ = ["MAX_QUESTION_CHARS", "QA"]
@@ -85,7 +87,7 @@ class QA:
         self,
         question: str,
         k: int = 10,
-        threshold: float = ABSTAIN_THRESHOLD,
+        threshold: float | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
     ) -> Result:
@@ -100,34 +102,40 @@ class QA:
         if not any(ch.isalnum() for ch in cleaned):
             return Result(question, None, [], None, 0.0, message="Câu hỏi trống: hãy nhập một câu hỏi.")
         query = analyze(cleaned, self.index.vocabulary)
+        vector = embed_query(self.embedder, query.dense_text) if mode != "bm25" else None
         if filters is not None and filters.active:
-            hits = self._filtered_search(query, filters, k, mode)
+            hits = self._filtered_search(query, vector, filters, k, mode)
         else:
             hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
-                          mode=mode)
-        result = self.answer_from(query, hits, k, threshold, filters)
+                          mode=mode, query_vector=vector)
+        result = self.answer_from(query, hits, k, threshold, filters, vector)
         result.question, result.message = question, message
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float = ABSTAIN_THRESHOLD,
-                    filters: Filters | None = None) -> Result:
+    def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float | None = None,
+                    filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Result:
         """The answer among `hits` (however they were retrieved): documents about another
-        province or year than the question's go last and never answer.
+        province or year than the question's go last and never answer; the others are
+        re-ranked by the evidence of their best sentence.
         """
         facets = query.facets if filters is None else filters.facets
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
-        hits = answerable + elsewhere
-        answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
-        if answer is not None:
-            hits = _answer_first(hits, answer)
-        return Result(query.question, query, hits[:k], answer, 0.0, facets)
+        if query_vector is None:
+            query_vector = embed_query(self.embedder, query.dense_text)
+        choice = choose(query, answerable, self.index.documents, self.index.vocabulary, place_names(),
+                        self.index.sentences, query_vector, threshold=threshold)
+        hits = choice.hits + elsewhere
+        if choice.answer is not None:
+            hits = _answer_first(hits, choice.answer)
+        return Result(query.question, query, hits[:k], choice.answer, 0.0, facets)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""
         return analyze(question, self.index.vocabulary).facets
 
-    def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
+    def _filtered_search(self, query: Query, vector: np.ndarray | None, filters: Filters, k: int,
+                         mode: str) -> list[Hit]:
         """The best hits among the documents `filters` allow: both rankings go deep, so
         that a small filtered part of a large corpus still fills the top `k`.
         """
@@ -136,5 +144,5 @@ class QA:
             return []
         depth = min(len(self.index.chunks), FILTERED_DEPTH)
         hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=2 * depth,
-                      depth=depth, mode=mode)
+                      depth=depth, mode=mode, query_vector=vector)
         return [h for h in hits if h.chunk.source in allowed][: max(k, 20)]

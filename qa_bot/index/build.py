@@ -33,6 +33,7 @@ from ..text import lexical_tokens
 from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .load import Index, load_index, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
+from .sentences import build_sentence_vectors, previous_sentence_vectors
 from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
 from .vocabulary import build_vocabulary
 
@@ -53,6 +54,7 @@ class BuildReport:
     unchanged: int = 0
     embedded: int = 0
     reused: int = 0
+    sentences_embedded: int = 0
     files: list[tuple[str, int, int]] = field(default_factory=list)  # source, characters, pages
 
     def lines(self) -> list[str]:
@@ -60,7 +62,8 @@ class BuildReport:
         out = [f"+ {s}" for s in self.added] + [f"~ {s}" for s in self.changed] + [f"- {s}" for s in self.removed]
         out.append(
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused"
+            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused; "
+            f"{self.sentences_embedded} sentences embedded"
         )
         return out
 
@@ -109,6 +112,15 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
 
 
+def _previous_sentences(index_dir: Path, embedder: Embedder) -> dict:
+    """The previous generation's sentence vectors (key → row) when this format and embedder made them."""
+    manifest = load_manifest(index_dir)
+    if (manifest is None or manifest.format_version != FORMAT_VERSION
+            or not same_model(manifest.embedder, embedder.name)):
+        return {}
+    return previous_sentence_vectors(Path(index_dir) / manifest.generation)
+
+
 def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
            report: BuildReport) -> np.ndarray:
     """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
@@ -152,6 +164,9 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
     vectors = _embed(chunks, embedder, vectors_cache, progress, report)
     generation, tmp = new_generation(index_dir)
+    documents = {d.source: d for d in scan.documents}
+    report.sentences_embedded = build_sentence_vectors(tmp, chunks, documents, embedder,
+                                                       _previous_sentences(index_dir, embedder), progress)
     write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
     write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))

@@ -8,6 +8,7 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
     dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
     bm25/              bm25s arrays (allow_pickle=False)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
+    sentences.npy …    a vector per distinct sentence, for the answer layer (sentences.py)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..ingest.documents import Problem
 from ..schema import Chunk, Document
 from .dense import load_dense
 from .manifest import FORMAT_VERSION, Manifest
+from .sentences import SentenceVectors, load_sentence_vectors
 from .store import read_jsonl, read_manifest
 from .vocabulary import Vocabulary
 
@@ -41,6 +43,7 @@ class Index:
     bm25: bm25s.BM25
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
+    sentences: SentenceVectors | None = None
     report: object = None  # build.BuildReport of the build that made it, when it was just built
 
     @property
@@ -93,4 +96,5 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     problems = [Problem(p["source"], p["reason"]) for p in manifest.problems]
-    return Index(index_dir, manifest, chunks, read_documents(data), dense, bm25, vocabulary, problems)
+    return Index(index_dir, manifest, chunks, read_documents(data), dense, bm25, vocabulary, problems,
+                 load_sentence_vectors(data))

@@ -16,7 +16,7 @@ from ..embedders import Embedder
 from ..index.load import Index
 from ..schema import Hit
 
-__all__ = ["Backend", "Fused", "MODES", "RRF_K", "rrf", "search"]
+__all__ = ["Backend", "Fused", "MODES", "RRF_K", "embed_query", "rrf", "search"]
 
 RRF_K = 60
 MODES = ("hybrid", "dense", "bm25")
@@ -63,10 +63,20 @@ def search(
     k: int = 10,
     depth: int = 100,
     mode: str = "hybrid",
+    query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'."""
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'.
+
+    `query_vector` is the embedded `dense_text` when the caller has it already.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
-    query_vector = embedder.encode([dense_text], is_query=True)[0] if mode != "bm25" else None
-    fused = backend.rank(query_vector, tokens, k, depth, mode)
+    if query_vector is None and mode != "bm25":
+        query_vector = embed_query(embedder, dense_text)
+    fused = backend.rank(query_vector if mode != "bm25" else None, tokens, k, depth, mode)
     return [Hit(index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in fused]
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """The query vector of `text` ('query: ' prompt)."""
+    return embedder.encode([text], is_query=True)[0]
