@@ -102,16 +102,25 @@ class QA:
         if not any(ch.isalnum() for ch in cleaned):
             return Result(question, None, [], None, 0.0, message="Câu hỏi trống: hãy nhập một câu hỏi.")
         query = analyze(cleaned, self.index.vocabulary)
-        vector = embed_query(self.embedder, query.dense_text) if mode != "bm25" else None
-        if filters is not None and filters.active:
-            hits = self._filtered_search(query, vector, filters, k, mode)
-        else:
-            hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
-                          mode=mode, query_vector=vector)
+        hits, vector = self.retrieve(query, max(k, 20), mode, filters)
         result = self.answer_from(query, hits, k, threshold, filters, vector)
         result.question, result.message = question, message
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def retrieve(self, query: Query, k: int = 20, mode: str = "hybrid",
+                 filters: Filters | None = None) -> tuple[list[Hit], np.ndarray | None]:
+        """The top `k` hits for an analysed question, and its query vector (None for BM25 alone).
+
+        An English question that BM25 cannot match (`Query.lexical`) is ranked by the dense model alone.
+        """
+        if mode == "hybrid" and not query.lexical:
+            mode = "dense"
+        vector = embed_query(self.embedder, query.dense_text) if mode != "bm25" else None
+        if filters is not None and filters.active:
+            return self._filtered_search(query, vector, filters, k, mode), vector
+        return search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=k, mode=mode,
+                      query_vector=vector), vector
 
     def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float | None = None,
                     filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Result:

@@ -41,17 +41,24 @@ def _missing_weight(asked: Asked, present: frozenset[str]) -> float:
     return max(missing, default=0.0) / max(weights)
 
 
+_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d+[.)]|[-–•+*])\s", re.IGNORECASE)
+
+
 def sentence_features(asked: Asked, sentence: str, context: str, rank: int, passage_cosine: float,
-                      cosine: float, typed: list[Typed], conflicts: int) -> dict[str, float]:
+                      cosine: float, typed: list[Typed], conflicts: int, title: str = "",
+                      neighbours: tuple[str, str] = ("", "")) -> dict[str, float]:
     """The features of one candidate sentence of a passage ranked `rank` (0 first).
 
     `context` is the passage with the document's title and province, `cosine` the
     question–sentence similarity of the dense model, `typed` the values of the asked type
-    the sentence holds, `conflicts` how many values it holds of another year than asked.
+    the sentence holds, `conflicts` how many values it holds of another year than asked,
+    `neighbours` the sentences before and after it in the passage (a list item reads with
+    the head that introduces it).
     """
     query, weight = asked.query, asked.weight
     words = syllables(sentence)
     present, around = term_set(sentence), term_set(context)
+    before, after = neighbours
     best_fit = max((t.fit for t in typed), default=0.0) / asked.total
     group = kind_group(query)
     features = {
@@ -70,6 +77,13 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "short": float(len(words) < 6),
         "novel": math.log1p(sum(1 for w, _, _ in words if fold(w.lower()) not in asked.terms)),
         "reason_words": float(bool(_REASON_WORDS.search(fold(sentence.lower())))),
+        "with_previous": coverage(query.terms, present | term_set(before), weight),
+        "with_next": coverage(query.terms, present | term_set(after), weight),
+        "title_coverage": coverage(query.terms, term_set(title), weight),
+        "list_item": float(bool(_ITEM.match(sentence))),
+        "list_head": float(sentence.rstrip().endswith(":")),
+        "after_head": float(before.rstrip().endswith(":")),
+        "question_share": sum(fold(w.lower()) in asked.terms for w, _, _ in words) / max(1, len(words)),
         "english": float(query.english),
         "english_cosine": cosine * query.english,
         "restored": float(query.restored is not None),

@@ -103,7 +103,8 @@ def question_slot(question: str) -> Slot:
 
 def _runs(tokens: list[tuple[str, int, int]], wanted: list[str], after: int) -> list[tuple[int, int, int]]:
     """(length, start in `wanted`, start in `tokens`) of every maximal run of `wanted`'s syllables
-    found consecutively in `tokens` at or after offset `after`."""
+    found consecutively in `tokens` at or after offset `after`.
+    """
     runs = []
     for j in range(len(tokens)):
         if tokens[j][1] < after:
@@ -120,7 +121,8 @@ def _runs(tokens: list[tuple[str, int, int]], wanted: list[str], after: int) -> 
 
 def _left_anchor(tokens: list[tuple[str, int, int]], before: list[str]) -> int:
     """Where the sentence's match of the words before the question word ends (-1: none): the run
-    that reaches closest to the question word, the longest of those."""
+    that reaches closest to the question word, the longest of those.
+    """
     runs = _runs(tokens, before, -1)
     if not runs:
         return -1
@@ -130,7 +132,8 @@ def _left_anchor(tokens: list[tuple[str, int, int]], before: list[str]) -> int:
 
 def _right_anchor(tokens: list[tuple[str, int, int]], after_words: list[str], after: int) -> int:
     """Where the sentence's match of the words after the question word starts (-1: none): the run
-    that starts closest to the question word, the longest, the first of those."""
+    that starts closest to the question word, the longest, the first of those.
+    """
     runs = _runs(tokens, after_words, after)
     if not runs:
         return -1
@@ -141,7 +144,8 @@ def _right_anchor(tokens: list[tuple[str, int, int]], after_words: list[str], af
 def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:
     """The phrase the question word stands for: after the sentence's longest match of the words
     before it, up to its match of the words after it (or to the phrase end), and before the
-    match of the words after it when nothing before matched."""
+    match of the words after it when nothing before matched.
+    """
     if not slot:
         return []
     tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -89,16 +90,24 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
         doc = documents[hit.chunk.source]
         context = f"{hit.chunk.text} {doc.title} {doc.meta.get('province', '')}"
         cosines = _cosines(hit, sentence_vectors, query_vector)
-        for (start, end), cosine in zip(hit.chunk.sentences, cosines, strict=True):
-            sentence = normalize(doc.text[start:end])
+        texts = [doc.text[start:end] for start, end in hit.chunk.sentences]
+        for i, ((start, end), cosine) in enumerate(zip(hit.chunk.sentences, cosines, strict=True)):
+            sentence = _normalized(texts[i])
             if len(syllables(sentence.text)) < 3:
                 continue  # page clutter ('vn', 'Xác thực') is no answer
             typed, conflicts = typed_values(sentence.text, asked)
+            neighbours = (texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
             features = sentence_features(asked, sentence.text, context, rank, hit.dense_score, float(cosine),
-                                         typed, conflicts)
+                                         typed, conflicts, doc.title, neighbours)
             found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
     _add_gaps(found)
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _normalized(text: str) -> Normalized:
+    """The matching form of a sentence (cached: the same sentences come back question after question)."""
+    return normalize(text)
 
 
 def _add_gaps(found: list[SentenceCandidate]) -> None:
@@ -143,20 +152,36 @@ def span_candidates(asked: Asked, sentence: SentenceCandidate) -> list[SpanCandi
     return found
 
 
-def confidence_features(query: Query, best: SentenceCandidate, runner_up: SentenceCandidate | None,
-                        span: SpanCandidate) -> dict[str, float]:
-    """What the confidence model reads about a chosen answer."""
+def _standout(values: list[float]) -> float:
+    """How far the first value stands above the others, in their standard deviations."""
+    if len(values) < 2:
+        return 0.0
+    rest = np.asarray(values[1:])
+    return float((values[0] - rest.mean()) / (rest.std() + 1e-3))
+
+
+def confidence_features(query: Query, ranked: list[SentenceCandidate], span: SpanCandidate) -> dict[str, float]:
+    """What the confidence model reads about a chosen answer: its sentence (the first of `ranked`,
+    the candidates best first), how far it stands out from the others, and its span."""
+    best = ranked[0]
+    runner_up = next((c for c in ranked[1:] if c.hit.chunk.id != best.hit.chunk.id), None)
     features = {
         "sentence_logit": best.logit,
         "margin": best.logit - (runner_up.logit if runner_up else best.logit - 5.0),
         "span_logit": span.logit,
         "english": float(query.english),
         "restored": float(query.restored is not None),
+        "logit_standout": _standout([c.logit for c in ranked]),
+        "cosine_standout": _standout([c.features["cosine"] for c in ranked]),
+        "coverage_standout": _standout([c.features["coverage"] for c in ranked]),
     }
     for name in ("coverage", "context_coverage", "pairs", "missing", "cosine", "typed", "typed_fit",
-                 "year_conflict", "unit_missing", "rank_inverse", "short"):
+                 "year_conflict", "unit_missing", "rank_inverse", "short", "passage_cosine", "title_coverage",
+                 "with_previous", "question_share", "typed_asked"):
         features[name] = best.features.get(name, 0.0)
     features[f"kind_{kind_group(query)}"] = 1.0
+    for name in ("cosine", "coverage", "pairs", "missing", "margin"):  # English matches otherwise: own slopes
+        features[f"english_{name}"] = features[name] * query.english
     return features
 
 
@@ -190,8 +215,7 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     for c, logit in zip(spans, models.span.logit([c.features for c in spans]), strict=True):
         c.logit = float(logit)
     span = max(spans, key=lambda c: c.logit)
-    runner_up = next((c for c in ranked[1:] if c.hit.chunk.id != best.hit.chunk.id), None)
-    confidence = float(models.confidence.probability([confidence_features(query, best, runner_up, span)])[0])
+    confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
     if confidence >= (models.threshold if threshold is None else threshold):
         answer = _answer(documents[best.hit.chunk.source], best, span, confidence)

@@ -100,11 +100,16 @@ def proximity(text: str, start: int, end: int, terms: set[str], weight: TermWeig
 
 def terms_in_order(text: str) -> list[str]:
     """Folded content syllables of `text` in order, abbreviations spelled out."""
+    return list(_terms_in_order(text))
+
+
+@lru_cache(maxsize=65_536)
+def _terms_in_order(text: str) -> tuple[str, ...]:
     out = []
     for token, _, _ in syllables(text.lower()):
         expanded = abbreviation_syllables().get(fold(token))
         out.extend(expanded or [fold(token)])
-    return out
+    return tuple(out)
 
 
 def window_match(question_words: list[str], window: list[str], weight: TermWeights) -> float:

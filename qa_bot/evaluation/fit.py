@@ -33,12 +33,11 @@ from ..datafiles import DATA
 from ..pipeline import QA
 from ..question.analysis import Query, analyze
 from ..question.facets import place_names, split_by_facets
-from ..retrieval.fusion import embed_query, search
 from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "examples", "fit_linear", "main"]
+__all__ = ["Example", "examples", "fit_linear", "fit_ranker", "main"]
 
 C = 1.0  # inverse L2 strength of every model
 
@@ -78,9 +77,7 @@ def examples(qa: QA, items: list[dict], unaccented: bool = False, cache: dict | 
         for question in variants:
             query = analyze(question, qa.index.vocabulary)
             if question not in cache:
-                vector = embed_query(qa.embedder, query.dense_text)
-                hits = search(qa.index, qa.embedder, qa.backend, query.dense_text, query.tokens, k=20,
-                              query_vector=vector)
+                hits, vector = qa.retrieve(query)
                 cache[question] = {"vector": vector.tolist(),
                                    "hits": [[h.chunk.id, h.score, h.ranks, h.dense_score] for h in hits]}
             record = cache[question]
@@ -98,20 +95,60 @@ def _candidates(qa: QA, ex: Example, hits: list[Hit] | None = None) -> tuple[Ask
     return asked, found
 
 
-def fit_linear(rows: list[dict[str, float]], labels: list[int], c: float = C) -> LinearModel:
-    """A logistic regression on standardised features, as a LinearModel."""
-    from sklearn.linear_model import LogisticRegression
-
+def _standardised(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     names = sorted({name for row in rows for name in row})
     x = np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=np.float64)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, np.asarray(labels))
+    return names, (x - mean) / scale, mean, scale
+
+
+def fit_linear(rows: list[dict[str, float]], labels: list[int], c: float = C) -> LinearModel:
+    """A logistic regression on standardised features, as a LinearModel."""
+    from sklearn.linear_model import LogisticRegression
+
+    names, x, mean, scale = _standardised(rows)
+    model = LogisticRegression(C=c, max_iter=2000).fit(x, np.asarray(labels))
     return LinearModel(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, list, list, list]:
-    sentence_rows, sentence_labels, span_rows, span_labels, groups = [], [], [], [], []
+def fit_ranker(rows: list[dict[str, float]], labels: list[int], groups: list[int], c: float = C) -> LinearModel:
+    """A linear ranker fitted listwise: in each group (one question's candidates) the softmax of
+    the scores puts its mass on the right candidates (conditional logit, L2 penalty 1/(2c)).
+    Groups without a right candidate, or with only right ones, teach nothing and are left out.
+    """
+    from scipy.optimize import minimize
+
+    names, x, mean, scale = _standardised(rows)
+    y, g = np.asarray(labels, dtype=bool), np.asarray(groups)
+    order = np.argsort(g, kind="stable")
+    x, y, g = x[order], y[order], g[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    right_count = np.add.reduceat(y.astype(int), starts)
+    sizes = np.diff(np.r_[starts, len(g)])
+    keep = np.repeat((right_count > 0) & (right_count < sizes), sizes)
+    x, y, g = x[keep], y[keep], g[keep]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    member = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(g)]))
+
+    def log_sum(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        masked = np.where(mask, scores, -np.inf)
+        top = np.maximum.reduceat(masked, starts)
+        return top + np.log(np.add.reduceat(np.where(mask, np.exp(masked - top[member]), 0.0), starts))
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = x @ w
+        every, right = log_sum(scores, np.ones_like(y)), log_sum(scores, y)
+        p_every = np.exp(scores - every[member])
+        p_right = np.where(y, np.exp(scores - right[member]), 0.0)
+        return float(np.sum(every - right) + 0.5 * w @ w / c), (p_every - p_right) @ x + w / c
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    return LinearModel(tuple(names), mean, scale, w, 0.0)
+
+
+def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, list, list, list, list]:
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = [], [], [], [], [], []
     for number, ex in enumerate(data):
         if not ex.answerable:
             continue
@@ -125,30 +162,34 @@ def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, li
                 for s in span_candidates(asked, c):
                     span_rows.append(s.features)
                     span_labels.append(int(span_correct({"span": c.text.text[s.span[0]:s.span[1]]}, ex.gold)))
-    return sentence_rows, sentence_labels, span_rows, span_labels, groups
+                    span_groups.append(len(sentence_rows))
+    return sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups
 
 
-def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negatives: bool) -> tuple[list, list, list]:
-    rows, labels, answerable = [], [], []
+def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negatives: bool) -> tuple[list, list]:
+    """One row per question: the chosen answer's confidence features, labelled by whether the
+    documents retrieved hold the answer (abstaining on an answerable question is a miss even
+    when the answer found is wrong). With `negatives`, each answerable question is asked again
+    over its hits without the gold source, a negative when none of them holds a gold answer.
+    """
+    rows, labels = [], []
     for ex in data:
         runs = [(ex.hits, ex.answerable)]
         if negatives and ex.answerable:
             source = ex.item.get("source")
-            runs.append(([h for h in ex.hits if h.chunk.source != source], False))
+            others = [h for h in ex.hits if h.chunk.source != source]
+            if not any(_contains(h.chunk.text, ex.gold) for h in others):
+                runs.append((others, False))
         for hits, holds_answer in runs:
             choice = choose(ex.query, hits, qa.index.documents, qa.index.vocabulary, place_names(),
                             qa.index.sentences, ex.vector, models=models, threshold=-1.0)
             if choice.answer is None:
                 continue
             ranked = sorted(choice.sentences, key=lambda c: -c.logit)
-            best = ranked[0]
-            runner_up = next((c for c in ranked[1:] if c.hit.chunk.id != best.hit.chunk.id), None)
             span = max(choice.spans, key=lambda s: s.logit)
-            rows.append(confidence_features(ex.query, best, runner_up, span))
-            right = bool(ex.gold) and span_correct({"span": choice.answer.span}, ex.gold)
-            labels.append(int(right))
-            answerable.append(holds_answer)
-    return rows, labels, answerable
+            rows.append(confidence_features(ex.query, ranked, span))
+            labels.append(int(holds_answer))
+    return rows, labels
 
 
 def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abstain: float) -> float:
@@ -167,7 +208,7 @@ def _cv_sentence_accuracy(rows: list, labels: list, groups: list, folds: int) ->
     for fold_number in range(folds):
         test = set(unique[fold_number::folds])
         train = [i for i, g in enumerate(groups) if g not in test]
-        model = fit_linear([rows[i] for i in train], [labels[i] for i in train])
+        model = fit_ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train])
         for g in test:
             idx = np.flatnonzero(groups_arr == g)
             scores = model.logit([rows[i] for i in idx])
@@ -200,18 +241,18 @@ def main(argv: list[str] | None = None) -> None:
     if cache_path:
         cache_path.write_text(json.dumps(cache), encoding="utf-8")
     print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
-    sentence_rows, sentence_labels, span_rows, span_labels, groups = _sentence_and_span_rows(qa, data)
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
     print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
           f"{len(span_rows)} spans ({sum(span_labels)} right)")
     if args.cv:
         accuracy = _cv_sentence_accuracy(sentence_rows, sentence_labels, groups, args.cv)
         print(f"cross-validated sentence accuracy: {accuracy:.3f}")
     placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    models = AnswerModels(fit_linear(sentence_rows, sentence_labels), fit_linear(span_rows, span_labels),
-                          placeholder, 0.0, {})
-    rows, labels, answerable = _confidence_rows(qa, data, models, args.negatives)
+    models = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
+                          fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
+    rows, labels = _confidence_rows(qa, data, models, args.negatives)
     confidence = fit_linear(rows, labels)
-    threshold = _threshold(confidence.probability(rows), answerable, args.max_false_abstain)
+    threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], args.max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "questions": [p.name for p in args.questions],
              "examples": len(data), "sentence_rows": len(sentence_rows), "span_rows": len(span_rows),
              "confidence_rows": len(rows), "unaccented": args.unaccented, "negatives": args.negatives,

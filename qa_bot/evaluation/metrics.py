@@ -49,7 +49,7 @@ def span_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
     """(token F1, exact match) of `prediction` against the best of `answers`, SQuAD-style.
 
     >>> span_f1("1.565 TTHC", ["1.565"])
-    (0.6666666666666666, 0.0)
+    (0.8, 0.0)
     """
     best_f1, best_em = 0.0, 0.0
     predicted = _squad_tokens(prediction)
