@@ -135,7 +135,7 @@ def glyph_boxes(mapping: list[int], glyphs: list[Glyph], start: int, end: int) -
     """
     chosen = sorted({mapping[i] for i in range(max(start, 0), min(end, len(mapping))) if mapping[i] >= 0})
     filled: list[int] = []
-    for i, glyph in enumerate(chosen):
+    for glyph in chosen:
         if filled and 1 < glyph - filled[-1] <= 3:
             filled += range(filled[-1] + 1, glyph)
         filled.append(glyph)
@@ -147,7 +147,11 @@ def line_boxes(glyphs: Iterable[Glyph]) -> list[Rect]:
     boxes: list[list[float]] = []
     for glyph in glyphs:
         x0, y0, x1, y1 = glyph.box
-        if x1 <= x0 or y1 <= y0:
+        if x1 <= x0 or y1 <= y0 or glyph.text.isspace():
+            continue
+        if boxes and all(unicodedata.combining(ch) for ch in glyph.text):  # a mark above or below its letter
+            last = boxes[-1]
+            last[:] = [min(last[0], x0), min(last[1], y0), max(last[2], x1), max(last[3], y1)]
             continue
         if boxes:
             last = boxes[-1]
@@ -181,6 +185,7 @@ class PdfPages:
         self.path = Path(path)
         self.document = document
         self.pdf = pypdfium2.PdfDocument(str(self.path))
+        self.pdf.init_forms()  # form fields (a stamp's number and date) drawn on the page images
         self._aligned: dict[int, tuple[list[Glyph], list[int]]] = {}
 
     def __len__(self) -> int:

@@ -18,9 +18,9 @@ __all__ = ["cite", "find_headings", "page_label", "pages_of", "section_of"]
 
 
 def pages_of(document: Document | None, start: int, end: int) -> tuple[int, ...]:
-    """The page numbers (from 1) that characters [start, end) of a PDF document are on; () otherwise.
+    r"""The page numbers (from 1) that characters [start, end) of a PDF document are on; () otherwise.
 
-    >>> doc = Document("a.pdf", "one\\n\\ntwo", {"pages": [[0, 3], [5, 8]]})
+    >>> doc = Document("a.pdf", "one\n\ntwo", {"pages": [[0, 3], [5, 8]]})
     >>> pages_of(doc, 0, 2), pages_of(doc, 1, 7), pages_of(doc, 5, 8)
     ((1,), (1, 2), (2,))
     """
