@@ -20,6 +20,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from qa_bot.app.export import answer_json, answer_markdown, citation, quote
+from qa_bot.app.page_view import is_pdf, ocr_pages, page_images, page_view_html
 from qa_bot.app.render import (
     CSS,
     answer_card,
@@ -35,6 +36,7 @@ from qa_bot.embedders import DEFAULT_EMBEDDER
 from qa_bot.errors import IndexUnusable, QaBotError
 from qa_bot.evaluation.feedback import append_feedback, feedback_record
 from qa_bot.index.build import build_index
+from qa_bot.ingest.pages import pages_of
 from qa_bot.ingest.uploads import save_upload
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import abbreviations_in
@@ -128,7 +130,33 @@ def document_view(qa: QA) -> None:
         text = " ".join(doc.text[quoted[0]:quoted[1]].split())
         st.caption(T["document_quote"])
         st.code(f"“{text}” — {citation(doc, doc.source, *quoted)}", language=None, wrap_lines=True)
+    if is_pdf(doc, CORPUS) and not st.toggle(T["extracted_view"], key="extracted_view"):
+        pdf_page_view(qa, doc, passage, sentence, span)
+        return
     components.html(document_html(doc, passage, sentence, span), height=620, scrolling=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def pdf_page_html(path: str, stamp: float, generation: str, _doc, ranges: tuple, shown: tuple | None,
+                  lang: str) -> str:
+    """The page view's HTML, made once per file version, index generation, ranges and pages."""
+    images = page_images(Path(path), _doc, dict(ranges), list(shown) if shown else None)
+    words = text_for(lang)
+    return page_view_html(images, words["page"], words["ocr_text"], ocr_pages(_doc))
+
+
+def pdf_page_view(qa: QA, doc, passage, sentence, span) -> None:
+    """The original PDF page(s) of the passage, the sentence and span highlighted and scrolled into view;
+    another page can be chosen."""
+    path = CORPUS / doc.source
+    count = len(doc.meta.get("pages") or [])
+    ranges = (("passage", passage), ("sentence", sentence), ("span", span))
+    first = pages_of(doc, *(sentence or passage)) if (sentence or passage) else (1,)
+    chosen = st.selectbox(T["page"], range(1, count + 1), index=(first[0] - 1) if first else 0, key="pdf_page")
+    shown = None if first and chosen == first[0] else (chosen,)
+    st.caption(T["page_view_caption"])
+    html = pdf_page_html(str(path), path.stat().st_mtime, qa.index.manifest.generation, doc, ranges, shown, LANG)
+    components.html(html, height=900, scrolling=True)
 
 
 # ---------------------------------------------------------------- sidebar

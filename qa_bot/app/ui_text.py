@@ -55,6 +55,11 @@ TEXT: dict[str, dict[str, str]] = {
         "back": "← Về trang hỏi đáp",
         "document_quote": "Câu được tô sáng, kèm trích dẫn",
         "empty_question": "Câu hỏi trống: hãy nhập một câu hỏi.",
+        "ocr_text": "văn bản nhận dạng từ ảnh quét",
+        "section": "mục",
+        "page": "Trang",
+        "extracted_view": "Xem văn bản trích xuất",
+        "page_view_caption": "Trang gốc của tệp PDF; câu trả lời được tô sáng trên trang.",
     },
     "en": {
         "page_title": "Administrative reform Q&A",
@@ -104,6 +109,11 @@ TEXT: dict[str, dict[str, str]] = {
         "back": "← Back to questions",
         "document_quote": "The highlighted sentence, with its citation",
         "empty_question": "Empty question: please type a question.",
+        "ocr_text": "text recognised from a scanned image",
+        "section": "section",
+        "page": "Page",
+        "extracted_view": "Show the extracted text",
+        "page_view_caption": "The PDF's original page; the answer is highlighted on it.",
     },
 }
 
