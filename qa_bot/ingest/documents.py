@@ -15,10 +15,21 @@ from .extract import SUFFIXES, detect_meta, extract
 if TYPE_CHECKING:
     from _hashlib import HASH
 
-__all__ = ["Problem", "CorpusFiles", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "list_corpus",
-           "read_metadata", "MAX_FILE_BYTES"]
+__all__ = [
+    "REMOVED",
+    "Problem",
+    "CorpusFiles",
+    "CorpusScan",
+    "scan_corpus",
+    "load_corpus",
+    "corpus_files",
+    "list_corpus",
+    "read_metadata",
+    "MAX_FILE_BYTES",
+]
 
 METADATA_FILE = "metadata.jsonl"
+REMOVED = ".removed"  # documents taken out of the corpus (`qa-bot remove`, a replaced upload) are kept here
 MAX_FILE_BYTES = 50_000_000  # a larger file is reported, not read
 META_FIELDS = ("title", "province", "date", "outlet", "author")
 
@@ -34,12 +45,17 @@ class Problem:
         return f"skipped {self.source}: {self.reason}"
 
 
+def _kept(folder: Path, path: Path) -> bool:
+    """False for what lies in the corpus's `.removed/` folder (documents taken out of the index)."""
+    return REMOVED not in path.relative_to(folder).parts
+
+
 def corpus_files(folder: Path) -> list[Path]:
-    """The document files of `folder` (recursively), sorted, links not followed."""
+    """The document files of `folder` (recursively, `.removed/` left out), sorted, links not followed."""
     folder = Path(folder)
     return sorted(
         p for p in folder.rglob("*")
-        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.is_symlink()
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.is_symlink() and _kept(folder, p)
     )
 
 
@@ -59,7 +75,7 @@ def _shown(source: str) -> str:
 
 def _links(folder: Path) -> list[Path]:
     """Symbolic links with a document suffix: not followed, so reported."""
-    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.suffix.lower() in SUFFIXES)
+    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.suffix.lower() in SUFFIXES and _kept(folder, p))
 
 
 def read_metadata(folder: Path) -> dict[str, dict]:
