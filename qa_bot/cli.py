@@ -129,6 +129,8 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)
+    for line in _unread_pages(index):
+        click.echo(line, err=True)
     for source, chars, pages in index.report.files:
         click.echo(f"  {source}: {chars:,} characters" + (f", {pages} pages" if pages else ""), err=True)
     for line in index.report.lines():
@@ -137,6 +139,18 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
                err=True)
     if milvus_uri:
         _push(index, _milvus_target(milvus_uri, collection))
+
+
+def _unread_pages(index: Index) -> list[str]:
+    """One line per document with scanned pages left unread for want of Tesseract."""
+    from .ingest.ocr import tesseract_missing
+
+    lines = []
+    for source, doc in sorted(index.documents.items()):
+        if pages := doc.meta.get("unread_pages"):
+            shown = ", ".join(str(p) for p in pages)
+            lines.append(f"scanned pages not read in {source} (pages {shown}): {tesseract_missing() or 'rebuild it'}")
+    return lines
 
 
 def _push(index: Index, target: MilvusTarget) -> None:

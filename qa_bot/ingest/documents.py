@@ -210,7 +210,7 @@ def _document(files: CorpusFiles, source: str, key: str, cache: dict, max_bytes:
     path = files.folder / source
     try:
         cached = cache.get(source)
-        if cached and cached[0] == key and path.stat().st_size <= max_bytes:
+        if cached and cached[0] == key and path.stat().st_size <= max_bytes and not _ocr_now(cached[1]):
             scan.reused.add(source)
             return cached[1]
         return read_document(path, source, files.metadata.get(source, {}), max_bytes)
@@ -219,6 +219,13 @@ def _document(files: CorpusFiles, source: str, key: str, cache: dict, max_bytes:
     except ExtractionError as err:
         scan.problems.append(Problem(source, str(err)))
     return None
+
+
+def _ocr_now(doc: Document) -> bool:
+    """True for a document with scanned pages left unread when Tesseract is now there to read them."""
+    from .ocr import tesseract_missing
+
+    return bool(doc.meta.get("unread_pages")) and not tesseract_missing()
 
 
 def load_corpus(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Problem]]:

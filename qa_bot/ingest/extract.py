@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
+from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
 from .provinces import find_provinces
 
@@ -298,9 +299,11 @@ def _read_pdf(data: bytes) -> Extracted:
     except Exception as err:
         reason = "encrypted PDF (cannot decrypt)" if "crypt" in str(err).lower() else "not a PDF (truncated or damaged)"
         raise ExtractionError(reason) from None
-    text, spans = "", []
-    for page in pages:
+    text, spans, scans = "", [], ScanReader(data, len(pages))
+    for number, page in enumerate(pages):
         page_text = _pdf_lines(_tidy(_page_text(page)))
+        if scans.is_scan(number, page_text):  # no text layer: recognised from the image
+            page_text = _pdf_lines(_tidy(scans.read(number))) or page_text
         text += "\n\n" if text and page_text else ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
@@ -309,7 +312,10 @@ def _read_pdf(data: bytes) -> Extracted:
     title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "",
                    str(info.get("/Title") or ""))
     meta = {"title": title, "author": info.get("/Author"), "date": created and _iso(*created.groups())}
-    return Extracted(text, _clean_meta(meta), tuple(spans))
+    meta = {**_clean_meta(meta), **scans.meta()}
+    if not text.strip() and meta.get("unread_pages"):
+        raise ExtractionError(f"scanned PDF, no text layer: {tesseract_missing()}")
+    return Extracted(text, meta, tuple(spans))
 
 
 def _page_text(page: PageObject) -> str:
