@@ -11,6 +11,7 @@ goes to QA_BOT_FEEDBACK (default `feedback/feedback.jsonl` next to this file).
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections import Counter
@@ -19,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
+from qa_bot.app.admin import ADMIN_ENV, Gate, is_local_address
 from qa_bot.app.export import answer_json, answer_markdown, citation, quote
 from qa_bot.app.page_view import is_pdf, ocr_pages, page_images, page_view_html
 from qa_bot.app.render import (
@@ -36,6 +38,8 @@ from qa_bot.embedders import DEFAULT_EMBEDDER
 from qa_bot.errors import IndexUnusable, QaBotError
 from qa_bot.evaluation.feedback import append_feedback, feedback_record
 from qa_bot.index.build import build_index
+from qa_bot.index.manifest import load_manifest
+from qa_bot.index.remove import move_to_removed, remove_documents
 from qa_bot.ingest.pages import pages_of
 from qa_bot.ingest.uploads import save_upload
 from qa_bot.pipeline import QA
@@ -107,6 +111,12 @@ def open_qa() -> QA:
         label = T["index_error"] if isinstance(job.error, IndexUnusable) else T["load_error"]
         st.error(f"{label}: {job.error}")
         st.stop()
+    if job.qa.index.updating:  # another build was running: answer from the index as it is
+        current = load_manifest(INDEX)
+        if current is not None and current.generation != job.qa.index.manifest.generation:
+            loader.clear()  # that build has finished: open its index
+            return open_qa()
+        st.info(T["updating"])
     return job.qa
 
 
@@ -218,6 +228,51 @@ def filters_sidebar(qa: QA) -> None:
         st.button(T["clear_filters"], on_click=clear_filters)
 
 
+@st.cache_resource(show_spinner=False)
+def gate() -> Gate:
+    """The admin check shared by every session (the wrong attempts of each client counted together)."""
+    return Gate(os.environ.get(ADMIN_ENV), is_local_address(st.get_option("server.address")))
+
+
+def client() -> str:
+    """Who is asking, for the rate limit of wrong passwords."""
+    return getattr(st.context, "ip_address", None) or "unknown"
+
+
+def may_manage() -> bool:
+    """True when this session may add, remove or replace documents."""
+    return gate().open_to_all or bool(st.session_state.get("admin"))
+
+
+def admin_sidebar() -> bool:
+    """The admin login when a password is set (else a note that the app is read-only); True when this
+    session may manage documents."""
+    if may_manage():
+        return True
+    st.subheader(T["admin"])
+    if not gate().needs_password:
+        st.caption(T["read_only"])
+        return False
+    with st.form("admin-login", clear_on_submit=True):
+        attempt = st.text_input(T["admin_password"], type="password")
+        if st.form_submit_button(T["admin_login"]):
+            wait = gate().wait_s(client())
+            if wait:
+                st.error(T["admin_wait"].format(seconds=math.ceil(wait)))
+            elif gate().check(attempt, client()):
+                st.session_state.admin = True
+                st.rerun()
+            else:
+                st.error(T["admin_wrong"])
+    return False
+
+
+def swap_in(index) -> None:
+    """Make `index` the one every session answers from (sessions mid-answer finish on the previous one)."""
+    job = loader(str(CORPUS), str(INDEX), EMBEDDER)
+    job.qa = QA(index, job.qa.embedder, FaissBackend(index))
+
+
 def upload_sidebar(qa: QA) -> None:
     """Upload documents: saved into the corpus's uploads/ and indexed at once, incrementally."""
     st.subheader(T["add_documents"])
@@ -232,6 +287,9 @@ def upload_sidebar(qa: QA) -> None:
 
 def index_uploads(qa: QA, files) -> None:
     """Save `files`, rebuild the index incrementally with a progress bar, report unreadable files by name."""
+    if not may_manage():  # the uploader is not shown then; refuse all the same
+        st.session_state.upload_messages = [("error", T["admin_needed"])]
+        return
     saved = {save_upload(CORPUS, f.name, f.getvalue()): f.name for f in files}
     bar = st.progress(0.0, text=T["indexing"])
 
@@ -253,10 +311,67 @@ def index_uploads(qa: QA, files) -> None:
                 messages.append(("success", f"{T['indexed_new']}: {name}"))
         if set(saved) & set(problems):
             index = build_index(CORPUS, INDEX, qa.embedder)  # the same index, without the unreadable files
-        loader(str(CORPUS), str(INDEX), EMBEDDER).qa = QA(index, qa.embedder, FaissBackend(index))
+        swap_in(index)
         st.session_state.upload_messages = messages
     st.session_state.uploads = st.session_state.get("uploads", 0) + 1  # a fresh, empty uploader
     st.rerun()
+
+
+def manage_sidebar(qa: QA) -> None:
+    """Remove a document, or replace it by a new version of its file (the old one kept in .removed/)."""
+    state = st.session_state
+    st.subheader(T["manage"])
+    documents = qa.index.documents
+    source = st.selectbox(T["manage_pick"], sorted(documents), key="manage_source", index=None,
+                          placeholder=T["choose"], format_func=lambda s: f"{documents[s].title} ({s})")
+    if source is not None:
+        st.button(T["remove"], key="remove_document", on_click=remove_document, args=(qa, source))
+        key = f"replace-{state.get('replaced', 0)}"
+        st.file_uploader(T["replace"], type=[Path(source).suffix.lstrip(".").lower()], key=key,
+                         on_change=replace_document, args=(qa, source, key))
+    for kind, message in state.get("manage_messages", []):
+        (st.error if kind == "error" else st.success)(message)
+
+
+def remove_document(qa: QA, source: str) -> None:
+    """Take `source` out of the index and the corpus folder (into .removed/), for every session."""
+    if not may_manage():
+        st.session_state.manage_messages = [("error", T["admin_needed"])]
+        return
+    try:
+        index = remove_documents(CORPUS, INDEX, [source], embedder_name=qa.embedder.name)
+    except QaBotError as err:
+        st.session_state.manage_messages = [("error", f"{T['index_error']}: {err}")]
+    else:
+        swap_in(index)
+        st.session_state.manage_messages = [("success", f"{T['removed']}: {source}")]
+        st.session_state.manage_source = None
+
+
+def replace_document(qa: QA, source: str, key: str) -> None:
+    """Put the file uploaded in `key` in place of `source` (the old file moved into .removed/) and
+    index it; an unreadable new file is moved aside and the old one put back."""
+    upload = st.session_state.get(key)
+    if upload is None or not may_manage():
+        return
+    old = move_to_removed(CORPUS, source)
+    (CORPUS / source).write_bytes(upload.getvalue())
+    try:
+        index = build_index(CORPUS, INDEX, qa.embedder)
+        problem = next((p.reason for p in index.problems if p.source == source), None)
+        if problem is not None:
+            move_to_removed(CORPUS, source)
+            os.replace(CORPUS / old, CORPUS / source)
+            index = build_index(CORPUS, INDEX, qa.embedder)
+            messages = [("error", f"{T['unreadable']} {source}: {problem}")]
+        else:
+            messages = [("success", f"{T['replaced']}: {source}")]
+    except QaBotError as err:
+        messages = [("error", f"{T['index_error']}: {err}")]
+    else:
+        swap_in(index)
+    st.session_state.manage_messages = messages
+    st.session_state.replaced = st.session_state.get("replaced", 0) + 1
 
 
 def documents_sidebar(qa: QA) -> None:
@@ -267,6 +382,8 @@ def documents_sidebar(qa: QA) -> None:
                                            model=qa.index.embedder_name))
     for source, doc in sorted(qa.index.documents.items()):
         facts = [str(doc.meta[k]) for k in ("province", "date") if doc.meta.get(k)]
+        if doc.meta.get("pages"):
+            facts.append(f"{len(doc.meta['pages'])} {T['pages']}")
         facts.append(f"{chunks.get(source, 0)} {T['chunks']}")
         st.markdown(
             f'<div class="qa-doc" style="margin-bottom:.6rem"><b>{escape_text(doc.title)}</b><br>'
@@ -406,7 +523,9 @@ use_filters = preset_filters(qa, question) if question else True
 with st.sidebar:
     st.toggle(T["english"], key="english")
     filters_sidebar(qa)
-    upload_sidebar(qa)
+    if admin_sidebar():
+        upload_sidebar(qa)
+        manage_sidebar(qa)
     documents_sidebar(qa)
 
 history = st.session_state.history
