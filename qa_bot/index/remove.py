@@ -23,7 +23,7 @@ from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .load import Index, load_index, read_documents
 from .manifest import Manifest, load_manifest, now
 from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
-from .tokens import chunk_tokens, load_tokens, save_tokens
+from .tokens import chunk_tokens, copy_tokens, load_tokens, save_tokens
 from .vocabulary import Vocabulary, without_texts
 
 __all__ = ["RemoveReport", "move_to_removed", "remove_documents", "source_of"]
@@ -116,26 +116,30 @@ def _write_without(corpus: Path, index_dir: Path, manifest: Manifest, gone: set[
     data = index_dir / manifest.generation
     records = read_jsonl(data / "chunks.jsonl")
     keep = [i for i, record in enumerate(records) if record["source"] not in gone]
-    chunks = [Chunk.from_dict({**records[i], "id": row}) for row, i in enumerate(keep)]
+    kept = [{**records[i], "id": row} for row, i in enumerate(keep)]  # ids are rows: numbered again
     documents = read_documents(data)
     vectors = load_vectors(data)[keep]
     saved = load_tokens(data)
-    tokens = [saved[i] for i in keep] if saved is not None and len(saved) == len(records) else chunk_tokens(chunks)
+    if saved is not None and len(saved) == len(records):
+        tokens = [saved[i] for i in keep]
+    else:  # a generation of an older qa-bot: tokenised again
+        tokens = chunk_tokens([Chunk.from_dict(record) for record in kept])
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     vocabulary = without_texts(vocabulary, (documents[s].text for s in gone if s in documents))
     generation, tmp = new_generation(index_dir)
-    write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+    write_jsonl(tmp / "chunks.jsonl", kept)
     write_jsonl(tmp / "documents.jsonl", (d.to_dict() for s, d in documents.items() if s not in gone))
-    save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
-    save_tokens(tmp, tokens)
+    save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(kept))))
+    if saved is None or not copy_tokens(data, tmp, keep):
+        save_tokens(tmp, tokens)
     bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     files = {s: key for s, key in manifest.files.items() if s not in gone}
     fingerprint = _fingerprint(corpus, files)
     report.corpus_changed = not fingerprint
-    report.chunks, report.documents_left, report.chunks_left = len(records) - len(chunks), len(files), len(chunks)
+    report.chunks, report.documents_left, report.chunks_left = len(records) - len(kept), len(files), len(kept)
     updated = replace(manifest, generation=generation, created=now(), files=files, documents=len(files),
-                      chunks=len(chunks), dense=choose_spec(len(chunks)), fingerprint=fingerprint, milvus=(),
+                      chunks=len(kept), dense=choose_spec(len(kept)), fingerprint=fingerprint, milvus=(),
                       problems=tuple(p for p in manifest.problems if p["source"] not in gone))
     publish(index_dir, tmp, generation, updated.to_dict())
 

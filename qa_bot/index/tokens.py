@@ -22,7 +22,7 @@ import numpy as np
 from ..schema import Chunk
 from ..text import lexical_tokens
 
-__all__ = ["TOKENS", "chunk_tokens", "load_tokens", "save_tokens", "tokens_by_text"]
+__all__ = ["TOKENS", "chunk_tokens", "copy_tokens", "load_tokens", "save_tokens", "tokens_by_text"]
 
 TOKENS = "tokens"
 
@@ -54,6 +54,26 @@ def load_tokens(folder: Path) -> list[list[str]] | None:
         return None
     words = np.asarray(vocab, dtype=object)
     return [words[ids[offsets[i]:offsets[i + 1]]].tolist() for i in range(len(offsets) - 1)]
+
+
+def copy_tokens(source: Path, target: Path, rows: list[int]) -> bool:
+    """Write the saved tokens of chunks `rows` of the generation `source` into `target` (their ids
+    sliced, the vocabulary kept); False when `source` has none.
+    """
+    base = Path(source) / TOKENS
+    try:
+        ids = np.load(base / "ids.npy", allow_pickle=False)
+        offsets = np.load(base / "offsets.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        return False
+    pieces = [ids[offsets[i]:offsets[i + 1]] for i in rows]
+    out = Path(target) / TOKENS
+    out.mkdir(parents=True, exist_ok=True)
+    kept = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+    np.save(out / "ids.npy", kept.astype(np.int32), allow_pickle=False)
+    np.save(out / "offsets.npy", np.cumsum([0, *(len(p) for p in pieces)], dtype=np.int64), allow_pickle=False)
+    (out / "vocab.json").write_bytes((base / "vocab.json").read_bytes())
+    return True
 
 
 def tokens_by_text(folder: Path, texts: list[str]) -> dict[str, list[str]]:
