@@ -21,14 +21,22 @@ GONE = "004_39ce35e93a8fb1a9.txt"
 QUESTION = "Hà Giang có bao nhiêu thủ tục hành chính đạt mức độ 4?"
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, fake_embedder):
+    """The bundled corpus and its index (fake embedder), built once for this module."""
+    folder = tmp_path_factory.mktemp("built")
+    shutil.copytree(CORPUS, folder / "corpus")
+    build_index(folder / "corpus", folder / "index", fake_embedder)
+    return folder
+
+
 @pytest.fixture
-def corpus_copy(tmp_path, fake_embedder):
-    """A copy of the bundled corpus and its index (fake embedder)."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    index_dir = tmp_path / "index"
-    build_index(corpus, index_dir, fake_embedder)
-    return corpus, index_dir
+def corpus_copy(built, tmp_path):
+    """A fresh copy of the corpus and its index for one test (the index names its corpus by
+    fingerprint, not by path, so the copy is current)."""
+    shutil.copytree(built / "corpus", tmp_path / "corpus")
+    shutil.copytree(built / "index", tmp_path / "index")
+    return tmp_path / "corpus", tmp_path / "index"
 
 
 def _qa(index, embedder):
