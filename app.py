@@ -22,7 +22,7 @@ import streamlit.components.v1 as components
 
 from qa_bot.app.admin import ADMIN_ENV, Gate, is_local_address
 from qa_bot.app.export import answer_json, answer_markdown, citation, quote
-from qa_bot.app.page_view import is_pdf, ocr_pages, page_images, page_view_html
+from qa_bot.app.page_view import is_indexed_version, is_pdf, ocr_pages, page_images, page_view_html
 from qa_bot.app.render import (
     CSS,
     answer_card,
@@ -141,9 +141,22 @@ def document_view(qa: QA) -> None:
         st.caption(T["document_quote"])
         st.code(f"“{text}” — {citation(doc, doc.source, *quoted)}", language=None, wrap_lines=True)
     if is_pdf(doc, CORPUS) and not st.toggle(T["extracted_view"], key="extracted_view"):
-        pdf_page_view(qa, doc, passage, sentence, span)
-        return
+        if indexed_version(qa, doc):
+            pdf_page_view(qa, doc, passage, sentence, span)
+            return
+        st.warning(T["file_changed"])
     components.html(document_html(doc, passage, sentence, span), height=620, scrolling=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def file_is_indexed(path: str, stamp: float, generation: str, _qa, _doc) -> bool:
+    """Whether the PDF on disk is the version the index read (worked out once per file version)."""
+    return is_indexed_version(_doc, CORPUS, _qa.index.manifest.files.get(_doc.source))
+
+
+def indexed_version(qa: QA, doc) -> bool:
+    path = CORPUS / doc.source
+    return file_is_indexed(str(path), path.stat().st_mtime, qa.index.manifest.generation, qa, doc)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

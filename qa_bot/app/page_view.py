@@ -12,12 +12,13 @@ import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ingest.documents import file_key, read_metadata
 from ..ingest.highlight import PdfPages
 from ..ingest.pages import pages_of
 from ..schema import Document
 from .render import escape_text
 
-__all__ = ["PageImage", "is_pdf", "ocr_pages", "page_images", "page_view_html"]
+__all__ = ["PageImage", "is_indexed_version", "is_pdf", "ocr_pages", "page_images", "page_view_html"]
 
 PAGE_WIDTH = 1000  # pixels of a rendered page
 
@@ -36,6 +37,14 @@ def is_pdf(document: Document | None, corpus: Path) -> bool:
     """True when `document` is a PDF whose file is still in the corpus folder."""
     return (document is not None and document.source.lower().endswith(".pdf")
             and bool(document.meta.get("pages")) and (Path(corpus) / document.source).is_file())
+
+
+def is_indexed_version(document: Document, corpus: Path, key: str | None) -> bool:
+    """True when the corpus file of `document` is the one the index read (`key`, the manifest's):
+    a file replaced since would put the highlights on another text.
+    """
+    path = Path(corpus) / document.source
+    return key is not None and file_key(path, read_metadata(corpus).get(document.source, {})) == key
 
 
 def ocr_pages(document: Document | None) -> set[int]:

@@ -75,6 +75,8 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "Trang",
         "extracted_view": "Xem văn bản trích xuất",
         "page_view_caption": "Trang gốc của tệp PDF; câu trả lời được tô sáng trên trang.",
+        "file_changed": "Tệp PDF đã thay đổi từ lần lập chỉ mục: hiển thị văn bản đã lập chỉ mục "
+                        "(chạy lại qa-bot build).",
     },
     "en": {
         "page_title": "Administrative reform Q&A",
@@ -144,6 +146,7 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "Page",
         "extracted_view": "Show the extracted text",
         "page_view_caption": "The PDF's original page; the answer is highlighted on it.",
+        "file_changed": "The PDF has changed since it was indexed: showing the indexed text (run qa-bot build).",
     },
 }
 

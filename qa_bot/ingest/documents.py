@@ -23,6 +23,7 @@ __all__ = [
     "scan_corpus",
     "load_corpus",
     "corpus_files",
+    "file_key",
     "list_corpus",
     "read_metadata",
     "MAX_FILE_BYTES",
@@ -145,7 +146,7 @@ def list_corpus(folder: Path) -> CorpusFiles:
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
         try:
-            keys[source] = _file_key(path, metadata.get(source, {}))
+            keys[source] = file_key(path, metadata.get(source, {}))
         except OSError as err:
             keys[source] = None
             unreadable[source] = f"cannot read file ({err.strerror or err})"
@@ -164,7 +165,8 @@ class CorpusScan:
     fingerprint: str = ""  # of the files as they were when the scan began
 
 
-def _file_key(path: Path, sidecar: dict) -> str:
+def file_key(path: Path, sidecar: dict) -> str:
+    """The key an index keeps for a file: sha256 of its content and its sidecar metadata."""
     digest = _sha256(path)
     digest.update(json.dumps(sidecar, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()

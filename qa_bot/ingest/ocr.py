@@ -101,8 +101,11 @@ class ScanReader:
             return False
         import pypdfium2.raw as pdfium_c
 
-        images = self.pdf[index].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
-        return next(iter(images), None) is not None
+        try:
+            images = self.pdf[index].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+            return next(iter(images), None) is not None
+        except Exception:  # pdfium cannot open what pypdf read: the page keeps the text it has
+            return False
 
     def read(self, index: int) -> str:
         """The recognised text of page `index` ('' and the page noted as unread without Tesseract)."""
@@ -113,7 +116,11 @@ class ScanReader:
             from tqdm import tqdm
 
             self._bar = tqdm(total=self.pages, desc="OCR", unit="page", disable=None, leave=False)
-        page = ocr_page(self.pdf, index)
+        try:
+            page = ocr_page(self.pdf, index)
+        except Exception:  # Tesseract failed on this page: the others are read all the same
+            self.unread.append(index + 1)
+            return ""
         self._bar.update(1)
         self.words[str(index + 1)] = page.words
         return page.text

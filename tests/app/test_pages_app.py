@@ -85,3 +85,15 @@ def test_the_gate_checks_the_password_and_locks_out_guessers():
     assert Gate(None, local_only=True).open_to_all and not Gate(None, local_only=False).open_to_all
     assert not Gate(None, local_only=True).check("", "a")
     assert is_local_address("127.0.0.1") and not is_local_address("") and not is_local_address("0.0.0.0")
+
+
+def test_a_pdf_changed_since_indexing_is_not_highlighted(tmp_path):
+    from qa_bot.app.page_view import is_indexed_version
+    from qa_bot.ingest.documents import list_corpus
+
+    (tmp_path / "bao-cao.pdf").write_bytes(signed_report()[0])
+    doc = read_document(tmp_path / "bao-cao.pdf", "bao-cao.pdf", {})
+    key = list_corpus(tmp_path).keys["bao-cao.pdf"]
+    assert is_indexed_version(doc, tmp_path, key)
+    (tmp_path / "bao-cao.pdf").write_bytes(signed_report()[0] + b"\n% changed\n")
+    assert not is_indexed_version(doc, tmp_path, key) and not is_indexed_version(doc, tmp_path, None)
