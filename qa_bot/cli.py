@@ -87,10 +87,14 @@ def _open(corpus: Path, index_dir: Path, embedder: str, milvus: MilvusTarget | N
     from .pipeline import QA
 
     try:
-        return QA.open(corpus if corpus.is_dir() else None, index_dir, backend=_backend(milvus), embedder=embedder,
-                       progress=_Progress())
+        qa = QA.open(corpus if corpus.is_dir() else None, index_dir, backend=_backend(milvus), embedder=embedder,
+                     progress=_Progress())
     except QaBotError as err:
         raise click.ClickException(str(err)) from None
+    if qa.index.updating:
+        click.echo(f"an update of the index in {index_dir} is in progress: answering from the current index "
+                   f"({qa.index.manifest.generation}, {qa.index.manifest.documents} documents)", err=True)
+    return qa
 
 
 @click.group()
@@ -125,6 +129,8 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)
+    for line in _unread_pages(index):
+        click.echo(line, err=True)
     for source, chars, pages in index.report.files:
         click.echo(f"  {source}: {chars:,} characters" + (f", {pages} pages" if pages else ""), err=True)
     for line in index.report.lines():
@@ -133,6 +139,18 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milv
                err=True)
     if milvus_uri:
         _push(index, _milvus_target(milvus_uri, collection))
+
+
+def _unread_pages(index: Index) -> list[str]:
+    """One line per document with scanned pages left unread for want of Tesseract."""
+    from .ingest.ocr import tesseract_missing
+
+    lines = []
+    for source, doc in sorted(index.documents.items()):
+        if pages := doc.meta.get("unread_pages"):
+            shown = ", ".join(str(p) for p in pages)
+            lines.append(f"scanned pages not read in {source} (pages {shown}): {tesseract_missing() or 'rebuild it'}")
+    return lines
 
 
 def _push(index: Index, target: MilvusTarget) -> None:
@@ -195,6 +213,8 @@ def _highlight(sentence: str, start: int, end: int) -> str:
 
 
 def _print_result(result: Result, documents: dict[str, Document]) -> None:
+    from .ingest.pages import page_label
+
     if result.message:
         click.echo(result.message)
     if result.query is not None and result.query.restored:
@@ -213,7 +233,14 @@ def _print_result(result: Result, documents: dict[str, Document]) -> None:
     doc = documents[answer.source]
     meta = " · ".join(str(doc.meta[k]) for k in ("province", "date", "outlet") if doc.meta.get(k))
     click.echo(click.style(f"— {doc.title}" + (f" ({meta})" if meta else ""), dim=True))
-    click.echo(click.style(f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}", dim=True))
+    where = f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}"
+    if answer.pages:
+        where += ", " + page_label(answer.pages)
+        if set(answer.pages) & {int(p) for p in doc.meta.get("ocr") or {}}:
+            where += " (văn bản nhận dạng từ ảnh quét)"
+    elif answer.section:
+        where += f", mục “{answer.section}”"
+    click.echo(click.style(where, dim=True))
 
 
 def _json(record: dict, indent: int | None = None) -> str:
@@ -266,6 +293,29 @@ def ask(question: str | None, corpus: Path, index_dir: Path, embedder: str, json
         click.echo(_json(result.to_dict(), indent=2))
     else:
         _print_result(result, qa.index.documents)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@CORPUS
+@INDEX
+def remove(files: tuple[str, ...], corpus: Path, index_dir: Path) -> None:
+    """Take FILES out of the index and out of the corpus folder (into its .removed/ folder).
+
+    FILES are named as answers name their source (uploads/report.pdf) or as paths inside
+    the corpus folder. Nothing is deleted; no later build brings them back.
+    """
+    from .errors import QaBotError
+    from .index.remove import remove_documents
+
+    started = time.perf_counter()
+    try:
+        index = remove_documents(corpus, index_dir, list(files))
+    except QaBotError as err:
+        raise click.ClickException(str(err)) from None
+    for line in index.report.lines():
+        click.echo(line, err=True)
+    click.echo(f"index {index_dir} updated in {time.perf_counter() - started:.1f} s", err=True)
 
 
 @main.command(name="eval")

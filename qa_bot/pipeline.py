@@ -15,6 +15,7 @@ from .answer.select import ABSTAIN_THRESHOLD, pick_answer
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
+from .ingest.pages import cite
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
@@ -121,7 +122,7 @@ class QA:
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
         if answer is not None:
             hits = _answer_first(hits, answer)
-        return Result(query.question, query, hits[:k], answer, 0.0, facets)
+        return cite(Result(query.question, query, hits[:k], answer, 0.0, facets), self.index.documents)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""

@@ -42,6 +42,7 @@ class Index:
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
     report: object = None  # build.BuildReport of the build that made it, when it was just built
+    updating: bool = False  # another build of this index was running when it was loaded
 
     @property
     def embedder_name(self) -> str:
