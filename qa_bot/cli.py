@@ -282,6 +282,9 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
              save_questions: Path | None, milvus_uri: str | None, collection: str) -> None:
     """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
 
+    Questions with expected table `rows` (comparisons, rankings, figures over time) are
+    scored by row recall, row precision and exact quotes instead.
+
     QUESTIONS may also be the app's feedback file: 👍 answers become questions with
     their span as the answer, 👍 "not found" unanswerable ones, and 👎 answers
     questions to review (`disliked_repeated`: how often the disliked answer returns).
@@ -289,6 +292,7 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
     from .evaluation.ablation import run_ablation
     from .evaluation.feedback import feedback_questions, is_feedback
     from .evaluation.metrics import format_table, load_questions, score
+    from .evaluation.tables import format_table_scores, is_table_set, score_tables
     from .index.store import write_jsonl
 
     try:
@@ -305,6 +309,10 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
     elif save_questions is not None:
         raise click.UsageError("--save-questions needs a feedback file (lines with a 'rating')")
     qa = _open(corpus, index_dir, embedder, _milvus_target(milvus_uri, collection))
+    if is_table_set(items):  # comparison questions with expected rows: row recall and precision
+        report = score_tables(items, [qa.ask(q["question"]).to_dict() for q in items], qa.index.documents)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_table_scores(report))
+        return
     if ablation:
         report = run_ablation(qa, items)
     else:

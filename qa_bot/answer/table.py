@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..index.fact_store import FactStore
-from ..index.facts import Fact
+from ..index.facts import NATIONAL, Fact
 from ..ingest.measures import load_measures
 from ..question.compare import Comparison
 from ..schema import Document
@@ -92,8 +92,12 @@ def _facts_asked(comparison: Comparison, store: FactStore) -> list[Fact]:
     families = [m.name for m in load_measures() if m.name in comparison.measures and m.family == m.name]
     facts = store.query(measure_keys=comparison.measures, families=families, places=comparison.places)
     facts = [f for f in facts if f.scope == comparison.scope]
+    if comparison.kind == "rank" and not comparison.places:
+        facts = [f for f in facts if f.place != NATIONAL]  # a ranking of provinces
     if comparison.years:
         facts = [f for f in facts if f.year in comparison.years]
+    if comparison.wants != "percent" and any(f.kind != "percent" for f in facts):
+        facts = [f for f in facts if f.kind != "percent"]  # 'số TTHC mức độ 4', not 'tỷ lệ TTHC mức độ 4'
     return facts
 
 
@@ -103,7 +107,7 @@ def _kind(comparison: Comparison, facts: list[Fact]) -> str | None:
     if comparison.wants in kinds:
         return comparison.wants
     if comparison.kind == "trend" and not comparison.wants:
-        return None  # every kind, each in its own rows
+        return None  # every kind, each in its own rows (percentages only when asked: _facts_asked)
     places = Counter()
     for kind in kinds:
         places[kind] = len({f.place for f in facts if f.kind == kind})
@@ -123,12 +127,12 @@ def _by_value(facts: list[Fact]) -> list[tuple[Fact, tuple[str, ...]]]:
 
 
 def _latest(facts: list[Fact]) -> list[Fact]:
-    """Per place and measure, the facts of its latest period."""
-    latest: dict[tuple[str, str], str] = {}
+    """Per place and measure, the facts of its latest year."""
+    latest: dict[tuple[str, str], int] = {}
     for f in facts:
         key = (f.place, f.measure)
-        latest[key] = max(latest.get(key, ""), f.period_end)
-    return [f for f in facts if f.period_end == latest[(f.place, f.measure)]]
+        latest[key] = max(latest.get(key, 0), f.year)
+    return [f for f in facts if f.year == latest[(f.place, f.measure)]]
 
 
 def _rows(comparison: Comparison, facts: list[Fact], documents: dict[str, Document]) -> list[TableRow]:

@@ -26,9 +26,9 @@ __all__ = ["NATIONAL", "Fact", "document_facts", "fact_sentences"]
 NATIONAL = "Toàn quốc"
 # Words just before a value that make it a target, a change, a bound or a comparison, not a measurement.
 _NOT_MEASURED = re.compile(
-    r"(?:(?:^| )(?:chi tieu|muc tieu|phan dau|ke hoach giao)(?: [^#¦ ]+){0,3}"
-    r"|(?:^| )(?:toi thieu|toi da|it nhat|khong thap hon|khong qua|du kien|tang|giam|vuot|rut ngan|cat giam|tu|"
-    r"duoi|tren|hon|khoang|gan|xuong con|bang|con|so voi)(?: [^#¦ ]+){0,1}) $"
+    r"(?<!\w)(?:(?:chỉ tiêu|mục tiêu|phấn đấu|kế hoạch giao)(?:\s+[^\s\d]+){0,3}"
+    r"|(?:tối thiểu|tối đa|ít nhất|không thấp hơn|không quá|dự kiến|tăng|giảm|vượt|rút ngắn|cắt giảm)(?:\s+[^\s\d]+)?"
+    r"|từ|dưới|trên|hơn|khoảng|gần|xuống còn|bằng|còn|so với)[\s(]*$"
 )
 _DIRECTIVE = re.compile(r"(?<!\w)(?:giao(?! dịch)|đề xuất|đề nghị|yêu cầu|phấn đấu|phải|dự kiến|mục tiêu|chỉ tiêu|"
                         r"cần|nhằm|đảm bảo|bảo đảm)(?!\w)")
@@ -105,10 +105,10 @@ def _count_unit(text: str, end: int, measure: Measure) -> str:
     return " ".join(words)
 
 
-def _measured(form: Canonical, position: int, text_after: str) -> bool:
+def _measured(sentence: str, start: int, form: Canonical, position: int) -> bool:
     """False for a target, a change, a bound or the start of a range."""
-    before = form.text[:_char(form, position)]
-    return not _NOT_MEASURED.search(before) and not _RANGE_AFTER.match(text_after)
+    before = normalize(sentence[max(0, start - 60):start]).text.lower()
+    return not _NOT_MEASURED.search(before) and not _RANGE_AFTER.match(form.text[_char(form, position) + 1:])
 
 
 def _char(form: Canonical, word: int) -> int:
@@ -130,8 +130,8 @@ def _inherited_label(measure: Measure, kind: str, previous_kind: str, between: s
         opens = {"(", "gom", "trong", "cap"} & set(rest)
         if len(words) - len(rest) <= 4 and opens and set(rest) <= _BREAKDOWN_WORDS:
             return measure.label("count")  # '2.310 TTHC (trong đó, cấp tỉnh là 1.865 TTHC, cấp xã là 445 TTHC)'
-    if measure.indexed and kind in (previous_kind, "rank"):
-        return measure.label(kind)  # 'năm 2016 xếp thứ 60/63; năm 2017 xếp thứ 49/63'
+    if measure.indexed:
+        return measure.label(kind)  # 'năm 2016 xếp thứ 60/63; năm 2017 đạt 72,04 điểm, xếp thứ 44/63'
     return None
 
 
@@ -208,19 +208,20 @@ def _sentence_facts(doc: Document, start: int, end: int, province: str, dated: P
     groups = find_periods(sentence) if any(bound) else []
     facts = []
     for quantity, position, binding in zip(quantities, form.values, bound, strict=True):
-        if binding is None or not _measured(form, position, form.text[_char(form, position) + 1:]) or _directive(
+        if binding is None or not _measured(sentence, quantity.start, form, position) or _directive(
                 form, position, sentence):
             continue
         place = _place(sentence, quantity.start, provinces, province)
         if not place:
             continue
         measure, label = binding
+        kind = "score" if measure.indexed and quantity.kind == "percent" else quantity.kind  # 84,12% of 100
         periods = _periods(sentence, quantity.start, quantity.end, groups)
         unit = _count_unit(sentence, quantity.end, measure) if quantity.kind == "count" else quantity.unit
         scope = "" if measure.indexed else _scope(form, position)
         for period in periods or ([dated] if dated else []):
             facts.append(Fact(
-                doc.source, place, label, measure.name, measure.family, quantity.kind, quantity.value, quantity.text,
+                doc.source, place, label, measure.name, measure.family, kind, quantity.value, quantity.text,
                 unit, scope, period.label, period.year, period.end_date, "text" if periods else "document",
                 str(doc.meta.get("date") or ""), start, end, start + quantity.start, start + quantity.end,
             ))

@@ -25,6 +25,7 @@ _YEAR = r"(19[5-9]\d|20\d\d)"
 _RANGE = re.compile(rf"(?i)(?:\b(?:từ|tu|from|since|between|giai đoạn|giai doan)\s+)?(?:\b(?:năm|nam)\s+)?{_YEAR}"
                     rf"\s*(?:-|–|\bđến\b|\bden\b|\bto\b|\band\b|\btới\b|\btoi\b)\s*(?:\b(?:năm|nam)\s+)?{_YEAR}\b")
 _SINCE = re.compile(rf"(?i)\b(?:since|từ năm|tu nam|kể từ|ke tu)\s+(?:năm\s+)?{_YEAR}\b")
+_SPLIT_LOW = re.compile(r"\b(?:it|thap|kem|nho)\b(?: \S+){1,8} nhat\b")
 _SCOPES = {"cấp xã": ("cap xa", "commune level"), "cấp huyện": ("cap huyen", "district level"),
            "cấp tỉnh": ("cap tinh", "provincial level")}
 
@@ -88,6 +89,20 @@ def _years(text: str, named: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(int(y) for y in named)
 
 
+def _measures(named: list) -> tuple[str, ...]:
+    """The measures' names; a family's name is left out when one of its members is named too
+    ('level 4 online public services' is the level-4 measure, not every online service).
+    """
+    names = list(dict.fromkeys(measure.name for measure, _, _ in named))
+    members = {measure.family for measure, _, _ in named if measure.family != measure.name}
+    return tuple(n for n in names if n not in members)
+
+
+def _ascending(probe: str, english: bool) -> bool:
+    """'thấp nhất', 'lowest', and the split forms 'ít TTHC mức độ 4 nhất'."""
+    return _has(probe, "ascending", english) or (not english and bool(_SPLIT_LOW.search(probe)))
+
+
 def _scope(probe: str) -> str:
     return next((name for name, cues in _SCOPES.items() if any(c in probe for c in cues)), "")
 
@@ -105,10 +120,9 @@ def read_comparison(query: Query) -> Comparison | None:
         kind = "trend"
     elif len(places) >= 2:
         kind = "compare"
-    elif _has(probe, "rank", english):
-        kind = "rank"
+    elif _has(probe, "rank", english) and not places:
+        kind = "rank"  # a ranking of places names none ('… của Lạng Sơn … nhiều nhất ở nội dung nào' is not one)
     else:
         return None
-    order = "asc" if _has(probe, "ascending", english) else "desc"
-    measures = tuple(dict.fromkeys(measure.name for measure, _, _ in named))
-    return Comparison(kind, measures, _wants(probe), places, years, order, _scope(probe))
+    order = "asc" if _ascending(probe, english) else "desc"
+    return Comparison(kind, _measures(named), _wants(probe), places, years, order, _scope(probe))
