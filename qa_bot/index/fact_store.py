@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..datafiles import DATA
+from ..ingest.measures import measures_named
+from ..ingest.provinces import find_provinces
 from ..schema import Chunk, Document
-from .facts import Fact, document_facts
+from .facts import NATIONAL, Fact, document_facts, folded_key
 from .manifest import load_manifest
 
 if TYPE_CHECKING:
@@ -147,6 +149,22 @@ class FactStore:
         rows = self._rows(f"SELECT {', '.join(_COLUMNS)} FROM facts WHERE source = ? AND value_start < ? "
                           "AND value_end > ? ORDER BY id", (source, end, start))
         return [Fact(*row) for row in rows]
+
+    def find(self, province: str | None = None, measure: str | None = None) -> list[Fact]:
+        """Facts of a province and a measure as a user types them: 'ha giang', 'Toàn quốc';
+        'TTHC mức độ 4', 'thu tuc muc do 4', or any part of a measure's label.
+        """
+        places: list[str] = []
+        if province:
+            places = [name for name, _, _ in find_provinces(province.title())] or [province.strip()]
+            if folded_key(province) in (folded_key(NATIONAL), "ca nuoc", "national"):
+                places = [NATIONAL]
+        facts = self.query(places=places)
+        if measure:
+            keys = {m.name for m, _, _ in measures_named(measure, english=True)}
+            wanted = folded_key(measure)
+            facts = [f for f in facts if f.measure_key in keys or f.family in keys or wanted in folded_key(f.label)]
+        return facts
 
     def count(self) -> int:
         """The number of facts."""
