@@ -24,7 +24,7 @@ __all__ = ["Canonical", "Measure", "bind_measures", "canonical", "load_measures"
 GAP_WORDS = 10
 _GAP = rf"(?: [^#¦ ]+){{0,{GAP_WORDS}}}"
 _LONG_GAP = rf"(?: [^#¦ ]+){{0,{2 * GAP_WORDS}}}"
-_TOKEN = re.compile(r"(?P<word>[^\W\d_]+)|(?P<num>\d[\d.,/]*)|(?P<punct>[^\w\s])")
+_TOKEN = re.compile(r"(?P<word>[^\W\d_]+)|(?P<num>\d+(?:[.,/]\d+)*)|(?P<punct>[^\w\s])")
 _PUNCT = {",": ",", ";": "¦", ".": "¦", ":": "¦:", "!": "¦", "?": "¦", "|": "¦", "…": "¦",
           "(": "(", "[": "(", ")": ")", "]": ")"}
 _CLAUSE_END = r"(?= [,¦()]| trong do|$)"
@@ -108,7 +108,7 @@ def canonical(text: str, values: Sequence[tuple[int, int]] = ()) -> Canonical:
         if kind == "word":
             forms = _word_forms(written)
         elif kind == "num":
-            forms = [written.rstrip(".,")]
+            forms = [written]
         else:
             forms = [_PUNCT[written]] if written in _PUNCT else []
         words.extend(forms)
