@@ -13,7 +13,7 @@ checked where a question gives them.
 from __future__ import annotations
 
 from ..schema import Document
-from .metrics import normalize_for_scoring
+from .metrics import format_table, normalize_for_scoring
 
 __all__ = ["TABLE_METRICS", "format_table_scores", "is_table_set", "score_tables"]
 
@@ -84,11 +84,4 @@ def score_tables(questions: list[dict], answers: list[dict], documents: dict[str
 
 def format_table_scores(report: dict) -> str:
     """A plain-text table: one row per metric, one column per group."""
-    groups = list(report)
-    width = max(len(m) for m in TABLE_METRICS) + 2
-    lines = ["".ljust(width) + "".join(g.rjust(13) for g in groups)]
-    lines.append("questions".ljust(width) + "".join(str(report[g]["questions"]).rjust(13) for g in groups))
-    for metric in TABLE_METRICS:
-        cells = [("-" if report[g].get(metric) is None else f"{report[g][metric]:.3f}").rjust(13) for g in groups]
-        lines.append(metric.ljust(width) + "".join(cells))
-    return "\n".join(lines)
+    return format_table(report, TABLE_METRICS)
