@@ -31,9 +31,9 @@ _NOT_MEASURED = re.compile(
     r"|từ|dưới|trên|hơn|khoảng|gần|xuống còn|bằng|còn|so với)[\s(]*$"
 )
 _DIRECTIVE = re.compile(r"(?<!\w)(?:giao(?! dịch)|đề xuất|đề nghị|yêu cầu|phấn đấu|phải|dự kiến|mục tiêu|chỉ tiêu|"
-                        r"cần|nhằm|đảm bảo|bảo đảm)(?!\w)")
+                        r"cần|nhằm|đảm bảo|bảo đảm|sẽ)(?!\w)")
 _RANGE_AFTER = re.compile(r"^ (?:den|toi) #")
-_SCOPES = {"cap tinh": "cấp tỉnh", "cap huyen": "cấp huyện", "cap xa": "cấp xã", "so , nganh": "các sở, ngành"}
+_SCOPES = {"cap tinh": "cấp tỉnh", "cap huyen": "cấp huyện", "cap xa": "cấp xã", "so nganh": "các sở, ngành"}
 _NATIONAL = re.compile(r"(?i)\b(?:cả nước|toàn quốc)\b")
 _ONE_SYLLABLE_UNITS = {"người", "phiếu", "xã", "sở", "lượt", "trạm", "cuộc", "lớp", "lần", "huyện", "phòng",
                        "tỉnh", "tàu", "tờ", "cuốn", "túi", "ngành", "hộ"}
@@ -174,18 +174,37 @@ def _periods(sentence: str, at: int, end: int, groups: list[list[Period]]) -> li
 
 
 def _scope(form: Canonical, position: int) -> str:
-    """'cấp xã' when the words right after the value ('3.743 biên chế cấp tỉnh'), else those since
-    the previous value in the same clause, name exactly one level of government.
+    """'cấp xã' when the words right after the value ('6.233 biên chế cấp xã', up to a comma, a
+    bracket, the end of the clause, another value or 'và'), else those just before it (since the
+    previous value, a comma or a bracket: 'cấp tỉnh là 1.865'), name exactly one level.
     """
     words = form.text.split(" ")
-    after = re.split(r" [,¦()]", " " + " ".join(words[position + 1:position + 6]))[0] + " "
+    after = re.split(r" (?:[,()#]|¦\S*|va)(?= |$)", " " + " ".join(words[position + 1:position + 13]))[0]
     start = max([p for p in form.values if 0 <= p < position], default=-1) + 1
-    start = max([i + 1 for i in range(start, position) if words[i] == "¦"], default=start)
-    for stretch in (after, " " + " ".join(words[start:position]) + " "):
+    before = " " + " ".join(words[start:position]).replace("so , ban , nganh", "so nganh").replace(
+        "so , nganh", "so nganh")
+    before = re.split(r" (?:[,()]|¦)(?= |$)", before)[-1]
+    for stretch in (after + " ", before + " "):
         found = {name for key, name in _SCOPES.items() if f" {key} " in stretch}
         if found:
             return found.pop() if len(found) == 1 else ""
     return ""
+
+
+def _scopes(form: Canonical, indexed: list[bool]) -> list[str]:
+    """The level of each value; a value after 'trong đó' with none of its own takes the level of
+    the total before it ('Tổng số hồ sơ cấp xã … là 468.463 hồ sơ; trong đó: Số hồ sơ … đúng hạn là 467.565').
+    """
+    words = form.text.split(" ")
+    scopes: list[str] = []
+    for i, position in enumerate(form.values):
+        scope = _scope(form, position) if position >= 0 and not indexed[i] else ""
+        if not scope and position >= 0 and not indexed[i]:
+            cut = max((k for k in range(position) if words[k:k + 2] == ["trong", "do"]), default=-1)
+            totals = [j for j in range(i) if 0 <= form.values[j] < cut]
+            scope = scopes[totals[-1]] if totals else ""
+        scopes.append(scope)
+    return scopes
 
 
 def _directive(form: Canonical, position: int, sentence: str) -> bool:
@@ -206,8 +225,9 @@ def _sentence_facts(doc: Document, start: int, end: int, province: str, dated: P
     _inherit(form, quantities, bound)
     provinces = find_provinces(sentence) if any(bound) else []
     groups = find_periods(sentence) if any(bound) else []
+    scopes = _scopes(form, [b is None or b[0].indexed for b in bound])
     facts = []
-    for quantity, position, binding in zip(quantities, form.values, bound, strict=True):
+    for number, (quantity, position, binding) in enumerate(zip(quantities, form.values, bound, strict=True)):
         if binding is None or not _measured(sentence, quantity.start, form, position) or _directive(
                 form, position, sentence):
             continue
@@ -218,7 +238,7 @@ def _sentence_facts(doc: Document, start: int, end: int, province: str, dated: P
         kind = "score" if measure.indexed and quantity.kind == "percent" else quantity.kind  # 84,12% of 100
         periods = _periods(sentence, quantity.start, quantity.end, groups)
         unit = _count_unit(sentence, quantity.end, measure) if quantity.kind == "count" else quantity.unit
-        scope = "" if measure.indexed else _scope(form, position)
+        scope = scopes[number]
         for period in periods or ([dated] if dated else []):
             facts.append(Fact(
                 doc.source, place, label, measure.name, measure.family, kind, quantity.value, quantity.text,
