@@ -49,13 +49,16 @@ class TableRow:
     also_in: tuple[str, ...] = ()  # other documents giving the same value
 
     def to_dict(self) -> dict:
-        """The row record of `ask --jsonl`: an answer's fields and the figure's."""
+        """The row record of `ask --jsonl`: an answer's fields (the score of a fact read from its
+        sentence is 1.0) and the figure's.
+        """
         return {
             "place": self.place, "measure": self.measure, "period": self.period, "year": self.year,
             "value": self.value, "kind": self.kind, "unit": self.unit, "date": self.date,
             "dated_by": self.dated_by, "title": self.title, "span": self.span, "sentence": self.sentence,
             "source": self.source, "char_start": self.char_start, "char_end": self.char_end,
-            "sentence_start": self.sentence_start, "sentence_end": self.sentence_end, "also_in": list(self.also_in),
+            "sentence_start": self.sentence_start, "sentence_end": self.sentence_end, "score": 1.0,
+            "also_in": list(self.also_in),
         }
 
 
