@@ -398,13 +398,11 @@ def _app_script() -> Path:
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port of the app.")
 def run_app(corpus: Path, index_dir: Path, embedder: str, port: int) -> None:
     """Start the Streamlit app (as `streamlit run app.py` in a checkout)."""
-    import subprocess
-
     env = {**os.environ, "QA_BOT_CORPUS": str(corpus.resolve()), "QA_BOT_INDEX": str(index_dir.resolve()),
            "QA_BOT_EMBEDDER": embedder}
     env.setdefault("QA_BOT_FEEDBACK", str(Path("feedback", "feedback.jsonl").resolve()))
     command = [sys.executable, "-m", "streamlit", "run", str(_app_script()), "--server.port", str(port)]
-    raise SystemExit(subprocess.call(command, env=env))
+    os.execve(sys.executable, command, env)  # streamlit takes this process's place (and its signals)
 
 
 def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
