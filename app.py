@@ -32,6 +32,7 @@ from qa_bot.app.render import (
     parse_range,
     passage_block,
 )
+from qa_bot.app.table_view import chart, conflict_html, table_html
 from qa_bot.app.ui_text import text_for
 from qa_bot.datafiles import DATA
 from qa_bot.embedders import DEFAULT_EMBEDDER
@@ -471,6 +472,17 @@ def take_away(number: int, turn: dict, documents) -> None:
         st.feedback("thumbs", key=f"feedback-{turn['id']}", on_change=save_feedback, args=(number,))
 
 
+def show_table(table, documents) -> None:
+    """A table answer (its rows and a chart linked to the sentences), or an answer's conflicting figures."""
+    if table.kind == "conflict":
+        st.markdown(conflict_html(table, documents, LANG), unsafe_allow_html=True)
+        return
+    st.markdown(f"**{T['table_title']}**")
+    st.markdown(table_html(table, LANG), unsafe_allow_html=True)
+    st.altair_chart(chart(table, LANG), width="stretch")
+    st.caption(T["chart_caption"])
+
+
 def show_result(number: int, turn: dict, documents) -> None:
     """One answer: how the question was read, the answer card, the quote, downloads,
     feedback and the other passages; or "not found" with the closest passages."""
@@ -479,6 +491,9 @@ def show_result(number: int, turn: dict, documents) -> None:
     answer = result.answer
     if answer is not None:
         st.markdown(answer_card(answer, documents.get(answer.source), LANG), unsafe_allow_html=True)
+    if result.table is not None:
+        show_table(result.table, documents)
+    if answer is not None:
         used = abbreviations_in(answer.sentence)
         if used:
             st.caption(f"{T['abbreviations_answer']}: " + escape_markdown(", ".join(f"{a} = {b}" for a, b in used)))

@@ -134,6 +134,7 @@ class Result:
     message: str = ""
     id: object = None
     extra: dict = field(default_factory=dict)
+    table: object = None  # answer.table.Table: the figures a comparison asks for, or an answer's conflicting ones
 
     @property
     def abstained(self) -> bool:
@@ -154,4 +155,6 @@ class Result:
             record["message"] = self.message
         if self.query is not None and self.query.expansions:
             record["expansions"] = [list(e) for e in self.query.expansions]
+        if self.table is not None:
+            record["table"] = self.table.to_dict()
         return record

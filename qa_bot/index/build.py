@@ -30,6 +30,7 @@ from ..ingest.documents import (
 )
 from ..schema import Chunk
 from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .fact_store import previous_generation, write_facts
 from .load import Index, load_index, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
 from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
@@ -156,6 +157,7 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     generation, tmp = new_generation(index_dir)
     write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
     write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
+    write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir), unchanged=scan.reused)
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
     tokens = chunk_tokens(chunks, tokens_cache)
     save_tokens(tmp, tokens)

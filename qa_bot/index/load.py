@@ -8,6 +8,7 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
     dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
     bm25/              bm25s arrays (allow_pickle=False)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
+    facts.sqlite       the facts read from the documents (fact_store.py)
 """
 
 from __future__ import annotations
