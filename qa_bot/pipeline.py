@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .answer.figures import figures_for
 from .answer.select import choose
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
+from .ingest.pages import cite
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
@@ -134,10 +136,11 @@ class QA:
             query_vector = embed_query(self.embedder, query.dense_text)
         choice = choose(query, answerable, self.index.documents, self.index.vocabulary, place_names(),
                         self.index.sentences, query_vector, threshold=threshold)
+        table, answer = figures_for(query, choice.answer, self.index)
         hits = choice.hits + elsewhere
-        if choice.answer is not None:
-            hits = _answer_first(hits, choice.answer)
-        return Result(query.question, query, hits[:k], choice.answer, 0.0, facets)
+        if answer is not None:
+            hits = _answer_first(hits, answer)
+        return cite(Result(query.question, query, hits[:k], answer, 0.0, facets, table=table), self.index.documents)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""

@@ -162,7 +162,8 @@ def _standout(values: list[float]) -> float:
 
 def confidence_features(query: Query, ranked: list[SentenceCandidate], span: SpanCandidate) -> dict[str, float]:
     """What the confidence model reads about a chosen answer: its sentence (the first of `ranked`,
-    the candidates best first), how far it stands out from the others, and its span."""
+    the candidates best first), how far it stands out from the others, and its span.
+    """
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if c.hit.chunk.id != best.hit.chunk.id), None)
     features = {

@@ -126,13 +126,13 @@ def score_by_kind(questions: list[dict], answers: list[dict]) -> dict:
     return {kind: _score_group([(q, a) for q, a in pairs if q.get("kind") == kind]) for kind in kinds}
 
 
-def format_table(report: dict) -> str:
+def format_table(report: dict, metrics: tuple[str, ...] = METRICS) -> str:
     """A plain-text table: one row per metric, one column per group."""
     groups = list(report)
-    width = max(len(m) for m in METRICS) + 2
+    width = max(len(m) for m in metrics) + 2
     lines = ["".ljust(width) + "".join(g.rjust(12) for g in groups)]
     lines.append("questions".ljust(width) + "".join(str(report[g]["questions"]).rjust(12) for g in groups))
-    for metric in METRICS:
+    for metric in metrics:
         if all(report[g].get(metric) is None for g in groups):
             continue
         cells = []

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import __version__
 from ..embedders import Embedder, same_model
-from ..errors import IndexUnusable
+from ..errors import BuildLocked, IndexUnusable
 from ..ingest.chunking import chunk_documents
 from ..ingest.documents import (
     MAX_FILE_BYTES,
@@ -29,12 +29,13 @@ from ..ingest.documents import (
     scan_corpus,
 )
 from ..schema import Chunk
-from ..text import lexical_tokens
 from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .fact_store import previous_generation, write_facts
 from .load import Index, load_index, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
 from .sentences import build_sentence_vectors, previous_sentence_vectors
 from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
+from .tokens import chunk_tokens, save_tokens, tokens_by_text
 from .vocabulary import build_vocabulary
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
@@ -68,9 +69,10 @@ class BuildReport:
         return out
 
 
-def _bm25_index(chunks: list[Chunk]) -> bm25s.BM25:
+def bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
+    """The lexical index of chunks given their tokens (`tokens.chunk_tokens`)."""
     bm25 = bm25s.BM25()
-    bm25.index([lexical_tokens(c.text) or [""] for c in chunks], show_progress=False)
+    bm25.index(tokens, show_progress=False)
     return bm25
 
 
@@ -92,14 +94,14 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
-    """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
-    when it was made by this format and embedder; empty otherwise.
+def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
+    """The previous build's documents (source → (hash, Document)), vectors and BM25 tokens
+    (text sha → row, tokens), when it was made by this format and embedder; empty otherwise.
     """
     manifest = load_manifest(index_dir)
     if (manifest is None or manifest.format_version != FORMAT_VERSION
             or not same_model(manifest.embedder, embedder.name)):
-        return {}, {}
+        return {}, {}, {}
     data = Path(index_dir) / manifest.generation
     try:
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
@@ -108,8 +110,9 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
         if len(rows) != len(chunks):
             raise ValueError("vectors and chunks differ in number")
     except (OSError, ValueError, RuntimeError, KeyError):
-        return {}, {}
-    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
+        return {}, {}, {}
+    tokens = tokens_by_text(data, [c["text"] for c in chunks])
+    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}, tokens
 
 
 def _previous_sentences(index_dir: Path, embedder: Embedder) -> dict:
@@ -158,7 +161,7 @@ def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
 
 def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: Progress | None, max_bytes: int,
                   files: CorpusFiles | None) -> BuildReport:
-    previous_docs, vectors_cache = _previous(index_dir, embedder)
+    previous_docs, vectors_cache, tokens_cache = _previous(index_dir, embedder)
     scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes, files=files)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
@@ -169,8 +172,11 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
                                                        _previous_sentences(index_dir, embedder), progress)
     write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
     write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
+    write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir), unchanged=scan.reused)
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
-    _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
+    tokens = chunk_tokens(chunks, tokens_cache)
+    save_tokens(tmp, tokens)
+    bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     publish(index_dir, tmp, generation, _manifest(embedder, corpus, scan, chunks, generation).to_dict())
@@ -212,7 +218,8 @@ def ensure_index(
     an older qa-bot (format, tokens or chunking) built it.
 
     Returns the index and whether it was (re)built. An index built by another
-    embedder is refused rather than silently replaced.
+    embedder is refused rather than silently replaced. While another build of the
+    same index runs, the current index is returned at once, with `updating` set.
     """
     manifest = load_manifest(index_dir)
     files = list_corpus(corpus) if Path(corpus).is_dir() else None
@@ -220,4 +227,18 @@ def ensure_index(
         manifest.check(Path(index_dir), embedder.name)
         if files is not None and manifest.fingerprint == files.fingerprint:
             return load_index(index_dir, embedder_name=embedder.name), False
-    return build_index(corpus, index_dir, embedder, progress=progress, files=files), True
+    try:
+        return build_index(corpus, index_dir, embedder, progress=progress, files=files), True
+    except BuildLocked:
+        return _current_while_building(index_dir, embedder, manifest), False
+
+
+def _current_while_building(index_dir: Path, embedder: Embedder, manifest: Manifest | None) -> Index:
+    """The index as it is, marked `updating`, while another build of it runs: readers never wait
+    for writers. Without a usable index there is nothing to answer from: BuildLocked.
+    """
+    if manifest is None or not manifest.current:
+        raise BuildLocked(f"another qa-bot build is building the index in {index_dir}; wait for it to finish")
+    index = load_index(index_dir, embedder_name=embedder.name)
+    index.updating = True
+    return index

@@ -9,6 +9,7 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
     bm25/              bm25s arrays (allow_pickle=False)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
     sentences.npy …    a vector per distinct sentence, for the answer layer (sentences.py)
+    facts.sqlite       the facts read from the documents (fact_store.py)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Index:
     problems: list[Problem] = field(default_factory=list)
     sentences: SentenceVectors | None = None
     report: object = None  # build.BuildReport of the build that made it, when it was just built
+    updating: bool = False  # another build of this index was running when it was loaded
 
     @property
     def embedder_name(self) -> str:

@@ -26,7 +26,8 @@ import numpy as np
 from ..embedders import Embedder
 from ..schema import Chunk, Document
 
-__all__ = ["SentenceVectors", "build_sentence_vectors", "load_sentence_vectors", "previous_sentence_vectors"]
+__all__ = ["SentenceVectors", "build_sentence_vectors", "keep_sentence_vectors", "load_sentence_vectors",
+           "previous_sentence_vectors"]
 
 VECTORS, KEYS, ROWS, OFFSETS = "sentences.npy", "sentence_keys.npy", "sentence_rows.npy", "sentence_offsets.npy"
 
@@ -114,6 +115,30 @@ def build_sentence_vectors(
     np.save(folder / ROWS, rows, allow_pickle=False)
     np.save(folder / OFFSETS, offsets, allow_pickle=False)
     return len(todo)
+
+
+def keep_sentence_vectors(source: Path, target: Path, keep: list[int]) -> bool:
+    """Write into `target` the sentence vectors of the chunks `keep` (rows of `source`'s chunks,
+    in their new order), nothing embedded again. False when `source` has none to keep.
+    """
+    loaded = load_sentence_vectors(source)
+    if loaded is None:
+        return False
+    try:
+        keys = np.load(Path(source) / KEYS, allow_pickle=False)
+    except (OSError, ValueError):
+        return False
+    rows = [loaded.rows[loaded.offsets[i]:loaded.offsets[i + 1]] for i in keep]
+    old = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int32)
+    new_of = np.full(len(loaded.vectors), -1, dtype=np.int64)
+    new_of[old] = np.arange(len(old))
+    target = Path(target)
+    np.save(target / VECTORS, np.asarray(loaded.vectors[old], dtype=np.float16), allow_pickle=False)
+    np.save(target / KEYS, keys[old], allow_pickle=False)
+    np.save(target / ROWS, np.concatenate([new_of[r] for r in rows]).astype(np.int32) if rows
+            else np.zeros(0, dtype=np.int32), allow_pickle=False)
+    np.save(target / OFFSETS, np.cumsum([0] + [len(r) for r in rows]).astype(np.int64), allow_pickle=False)
+    return True
 
 
 def load_sentence_vectors(folder: Path) -> SentenceVectors | None:

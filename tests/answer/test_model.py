@@ -27,12 +27,15 @@ def test_the_shipped_models_are_json_with_named_features_and_a_threshold():
 
 
 def test_the_fitted_weights_point_the_sensible_way():
-    """More of the question covered, a closer dense match, a better-ranked passage: more likely the answer."""
+    """More of the question covered, a closer dense match, a better-ranked passage: more likely the
+    answer. Features that move together in real sentences (coverage with and without the
+    neighbours, cosine and its gap to the best) are moved together."""
     sentence = answer_models().sentence
     base = dict.fromkeys(sentence.features, 0.0)
-    for feature in ("coverage", "cosine", "rank_inverse"):
-        low, high = sentence.logit([base | {feature: 0.1}, base | {feature: 0.9}])
-        assert high > low, feature
+    for group in (("coverage", "with_previous", "with_next", "coverage_gap"), ("cosine", "cosine_gap"),
+                  ("rank_inverse",)):
+        low, high = sentence.logit([base | dict.fromkeys(group, 0.1), base | dict.fromkeys(group, 0.9)])
+        assert high > low, group
 
 
 def test_a_linear_model_standardises_then_applies_the_logistic():
