@@ -24,7 +24,7 @@ KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other
 _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
              "quote": "entity", "list": "list", "describe": "describe", "reason": "reason"}
 _REASON_WORDS = re.compile(r"(?<!\w)(?:do|vi|boi|nho|nham|de|nguyen nhan|ly do)(?!\w)")
-GENERATORS = ("typed", "slot", "reason", "sentence", "window", "clause")
+GENERATORS = ("typed", "slot", "match", "reason", "sentence", "window", "clause")
 
 
 def kind_group(query: Query) -> str:

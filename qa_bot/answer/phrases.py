@@ -20,7 +20,7 @@ from ..datafiles import read_json
 from ..text import fold, syllables
 from .spans import MAX_SPAN, clause_bounds
 
-__all__ = ["Slot", "question_slot", "reason_spans", "sentence_spans", "slot_spans", "window_spans"]
+__all__ = ["Slot", "match_spans", "question_slot", "reason_spans", "sentence_spans", "slot_spans", "window_spans"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
@@ -61,10 +61,29 @@ def _cut(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _cut_tail(text: str, start: int, end: int) -> tuple[int, int]:
+    """Like `_cut`, but a phrase longer than MAX_SPAN keeps its end and loses its beginning."""
+    start, end = _cut(text, start, end) if end - start <= MAX_SPAN else (start, end)
+    if end - start > MAX_SPAN:
+        start = end - MAX_SPAN
+        while start < end and not text[start - 1].isspace():
+            start += 1
+        start, end = _cut(text, start, end)
+    return start, end
+
+
+def _both_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The phrase cut to MAX_SPAN from its start, and from its end."""
+    return list(dict.fromkeys([_cut(text, start, end), _cut_tail(text, start, end)]))
+
+
 def _phrase_end(text: str, pos: int) -> int:
-    """Where the phrase that starts at `pos` ends: the next '.', ';', '!' or '?', else the sentence end."""
+    """Where the phrase that starts at `pos` ends: the next '.', ';', '!' or '?' (kept when it ends
+    the sentence), else the sentence end."""
     match = _PHRASE_END.search(text, pos)
-    return match.start() if match else len(text)
+    if not match:
+        return len(text)
+    return len(text) if not text[match.start() + 1:].strip() else match.start()
 
 
 class Slot:
@@ -158,9 +177,27 @@ def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:
         found.append(_cut(text, left, _phrase_end(text, right)))  # the slot and what it counts
     if left_n:
         found.append(_cut(text, left, clause_bounds(text, min(left + 1, len(text) - 1))[1]))
-        found.append(_cut(text, left, _phrase_end(text, left)))
+        found.extend(_both_ends(text, left, _phrase_end(text, left)))
     if right_n and right > 0:
         found.append(_cut(text, clause_bounds(text, right - 1)[0], right))
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
+
+
+def match_spans(text: str, question: str) -> list[tuple[int, int]]:
+    """Around the sentence's longest run of the question's words (for questions with no question
+    word, or whose question word the sentence does not mirror): what follows it to the end of
+    its phrase, and what precedes it from the start of its clause.
+    """
+    words = [fold(w.lower()) for w, _, _ in syllables(question)]
+    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    runs = [r for r in _runs(tokens, words, -1) if r[0] >= 2]
+    if not runs:
+        return []
+    n, _, j = max(runs, key=lambda r: (r[0], -r[2]))
+    run_start, run_end = tokens[j][1], tokens[j + n - 1][2]
+    found = _both_ends(text, run_end, _phrase_end(text, run_end))
+    if run_start > 0:
+        found.append(_cut_tail(text, clause_bounds(text, run_start - 1)[0], run_start))
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
 
 
@@ -172,7 +209,7 @@ def reason_spans(text: str) -> list[tuple[int, int]]:
     found = []
     for marker in _REASONS:
         for match in re.finditer(rf"(?<!\w){re.escape(fold(marker))}(?!\w)", folded):
-            found.append(_cut(text, match.end(), _phrase_end(text, match.end())))
+            found.extend(_both_ends(text, match.end(), _phrase_end(text, match.end())))
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 4]
 
 

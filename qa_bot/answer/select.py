@@ -25,7 +25,7 @@ from ..schema import Answer, Document, Hit
 from ..text import Normalized, normalize, syllables
 from .features import kind_group, sentence_features, span_features
 from .model import AnswerModels, answer_models
-from .phrases import question_slot, reason_spans, sentence_spans, slot_spans, window_spans
+from .phrases import match_spans, question_slot, reason_spans, sentence_spans, slot_spans, window_spans
 from .spans import candidates
 from .terms import weights_of
 from .typed import Asked, Typed, typed_values
@@ -142,6 +142,8 @@ def span_candidates(asked: Asked, sentence: SentenceCandidate) -> list[SpanCandi
         add(span, "slot")
     for span in reason_spans(text):
         add(span, "reason")
+    for span in match_spans(text, asked.query.matching):
+        add(span, "match")
     for span in sentence_spans(text):
         add(span, "sentence")
     for span in window_spans(text):
