@@ -140,7 +140,8 @@ class QA:
         hits = choice.hits + elsewhere
         if answer is not None:
             hits = _answer_first(hits, answer)
-        return cite(Result(query.question, query, hits[:k], answer, 0.0, facets, table=table), self.index.documents)
+        result = Result(query.question, query, hits[:k], answer, 0.0, facets, table=table, confidence=choice.confidence)
+        return cite(result, self.index.documents)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""

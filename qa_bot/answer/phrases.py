@@ -79,7 +79,8 @@ def _both_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _phrase_end(text: str, pos: int) -> int:
     """Where the phrase that starts at `pos` ends: the next '.', ';', '!' or '?' (kept when it ends
-    the sentence), else the sentence end."""
+    the sentence), else the sentence end.
+    """
     match = _PHRASE_END.search(text, pos)
     if not match:
         return len(text)

@@ -200,20 +200,22 @@ def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abst
     return float(held[int(np.floor(max_false_abstain * len(held)))])
 
 
-def _cv_sentence_accuracy(rows: list, labels: list, groups: list, folds: int) -> float:
-    """Share of answerable questions whose top-scored sentence holds the answer, fitted on the other folds."""
+def _cv_top1(rows: list, labels: list, groups: list, folds: int, c: float = C) -> float:
+    """Share of groups whose top-scored candidate is right, each fold's groups scored by a ranker
+    fitted on the other folds (groups with no right candidate count as misses).
+    """
     groups_arr, labels_arr = np.asarray(groups), np.asarray(labels)
     unique = np.unique(groups_arr)
-    hits = 0
+    right = 0
     for fold_number in range(folds):
         test = set(unique[fold_number::folds])
         train = [i for i, g in enumerate(groups) if g not in test]
-        model = fit_ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train])
+        model = fit_ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train], c)
         for g in test:
             idx = np.flatnonzero(groups_arr == g)
             scores = model.logit([rows[i] for i in idx])
-            hits += int(labels_arr[idx[int(np.argmax(scores))]])
-    return hits / len(unique)
+            right += int(labels_arr[idx[int(np.argmax(scores))]])
+    return right / len(unique)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -224,8 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, nargs="+", required=True)
     parser.add_argument("--unaccented", action="store_true", help="also each Vietnamese question without diacritics")
     parser.add_argument("--negatives", action="store_true", help="also each question without its gold source")
-    parser.add_argument("--cv", type=int, default=0, help="report the cross-validated sentence accuracy")
-    parser.add_argument("--max-false-abstain", type=float, default=0.03)
+    parser.add_argument("--cv", type=int, default=0, help="report the cross-validated top-1 of both rankers")
+    parser.add_argument("--cv-c", type=float, nargs="*", default=None, help="regularisation values to compare")
+    parser.add_argument("--max-false-abstain", type=float, default=0.02)
     parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
     parser.add_argument("--retrieval-cache", type=Path, default=None,
                         help="JSON file of each question's retrieval, reused when it exists (same index only)")
@@ -245,8 +248,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
           f"{len(span_rows)} spans ({sum(span_labels)} right)")
     if args.cv:
-        accuracy = _cv_sentence_accuracy(sentence_rows, sentence_labels, groups, args.cv)
-        print(f"cross-validated sentence accuracy: {accuracy:.3f}")
+        for c in args.cv_c or [C]:
+            sentences = _cv_top1(sentence_rows, sentence_labels, groups, args.cv, c)
+            spans = _cv_top1(span_rows, span_labels, span_groups, args.cv, c)
+            print(f"cross-validated top-1, C={c}: sentence {sentences:.3f}, span in the right sentence {spans:.3f}")
     placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
     models = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
                           fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
