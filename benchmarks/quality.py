@@ -177,7 +177,8 @@ def main() -> None:
     if "blind" in sets:
         corpus = args.work / "blind"
         blind_corpus(args.shared, corpus)
-        questions = [q for name in ("blind_realdocs", "blind_corpus") for q in read_jsonl(ROOT / f"tests/data/{name}.jsonl")]
+        questions = [q for name in ("blind_realdocs", "blind_corpus")
+                     for q in read_jsonl(ROOT / f"tests/data/{name}.jsonl")]
         report["blind"] = measure("blind set", questions, ask(corpus, args.work / "blind-index", questions))
     if "dev" in sets:
         for name in ("dev", "heldout"):
