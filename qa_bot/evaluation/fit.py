@@ -37,7 +37,7 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "examples", "fit_linear", "fit_ranker", "main"]
+__all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "main"]
 
 C = 1.0  # inverse L2 strength of every model
 
@@ -218,6 +218,30 @@ def _cv_top1(rows: list, labels: list, groups: list, folds: int, c: float = C) -
     return right / len(unique)
 
 
+def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
+               cv: int = 0, cv_c: list[float] | None = None) -> AnswerModels:
+    """The three answer models fitted on `data` (see the module docstring); `cv` folds report the
+    cross-validated top-1 of both rankers first.
+    """
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
+    print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
+          f"{len(span_rows)} spans ({sum(span_labels)} right)")
+    for c in (cv_c or [C]) if cv else []:
+        sentences = _cv_top1(sentence_rows, sentence_labels, groups, cv, c)
+        spans = _cv_top1(span_rows, span_labels, span_groups, cv, c)
+        print(f"cross-validated top-1, C={c}: sentence {sentences:.3f}, span in the right sentence {spans:.3f}")
+    placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    rankers = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
+                           fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
+    rows, labels = _confidence_rows(qa, data, rankers, negatives)
+    confidence = fit_linear(rows, labels)
+    threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
+    about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),
+             "span_rows": len(span_rows), "confidence_rows": len(rows), "negatives": negatives,
+             "max_false_abstain": max_false_abstain, "c": C}
+    return AnswerModels(rankers.sentence, rankers.span, confidence, threshold, about)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit the three answer models and write them as JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -244,27 +268,11 @@ def main(argv: list[str] | None = None) -> None:
     if cache_path:
         cache_path.write_text(json.dumps(cache), encoding="utf-8")
     print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
-    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
-    print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
-          f"{len(span_rows)} spans ({sum(span_labels)} right)")
-    if args.cv:
-        for c in args.cv_c or [C]:
-            sentences = _cv_top1(sentence_rows, sentence_labels, groups, args.cv, c)
-            spans = _cv_top1(span_rows, span_labels, span_groups, args.cv, c)
-            print(f"cross-validated top-1, C={c}: sentence {sentences:.3f}, span in the right sentence {spans:.3f}")
-    placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    models = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
-                          fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
-    rows, labels = _confidence_rows(qa, data, models, args.negatives)
-    confidence = fit_linear(rows, labels)
-    threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], args.max_false_abstain)
-    about = {"fitted": time.strftime("%Y-%m-%d"), "questions": [p.name for p in args.questions],
-             "examples": len(data), "sentence_rows": len(sentence_rows), "span_rows": len(span_rows),
-             "confidence_rows": len(rows), "unaccented": args.unaccented, "negatives": args.negatives,
-             "max_false_abstain": args.max_false_abstain, "c": C}
-    result = AnswerModels(models.sentence, models.span, confidence, threshold, about)
+    models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c)
+    about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}
+    result = AnswerModels(models.sentence, models.span, models.confidence, models.threshold, about)
     args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"threshold {threshold:.3f}; written to {args.out}")
+    print(f"threshold {models.threshold:.3f}; written to {args.out}")
 
 
 if __name__ == "__main__":
