@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import pyarrow as pa
 
 from .. import __version__
 from ..embedders import Embedder, same_model
@@ -30,15 +32,17 @@ from ..ingest.documents import (
 )
 from ..schema import Chunk
 from ..text import lexical_tokens
+from .chunkstore import write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
-from .load import Index, load_index, read_documents
-from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
-from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
+from .load import Index, load_index, read_chunk_texts, read_documents
+from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
+from .store import build_lock, new_generation, publish
 from .vocabulary import build_vocabulary
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
 
 CHUNK_CHARS = 600
+logger = logging.getLogger("qa_bot")
 
 Progress = Callable[[str, int, int], None]
 
@@ -91,28 +95,28 @@ def _text_key(text: str) -> str:
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
     """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
-    when it was made by this format and embedder; empty otherwise.
+    when it was made by this embedder in this format or one it converts; empty otherwise.
     """
     manifest = load_manifest(index_dir)
-    if (manifest is None or manifest.format_version != FORMAT_VERSION
+    if (manifest is None or manifest.format_version not in READABLE_FORMATS
             or not same_model(manifest.embedder, embedder.name)):
         return {}, {}
     data = Path(index_dir) / manifest.generation
     try:
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
-        chunks = read_jsonl(data / "chunks.jsonl")
-        rows = load_vectors(data)
-        if len(rows) != len(chunks):
+        texts = read_chunk_texts(data)
+        rows = load_vectors(data, mmap=True)
+        if len(rows) != len(texts):
             raise ValueError("vectors and chunks differ in number")
-    except (OSError, ValueError, RuntimeError, KeyError):
+    except (OSError, ValueError, RuntimeError, KeyError, pa.ArrowException):
         return {}, {}
-    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}
+    return docs, {_text_key(text): rows[i] for i, text in enumerate(texts)}
 
 
 def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
            report: BuildReport) -> np.ndarray:
     """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
-    todo = [c for c in chunks if _text_key(c.text) not in cache]
+    todo = list({key: c for c in chunks if (key := _text_key(c.text)) not in cache}.values())  # each text once
     done = 0
 
     def step(n: int) -> None:
@@ -124,7 +128,7 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
     if todo:
         fresh = embedder.encode([c.text for c in todo], progress=step)
         cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
-    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+    report.embedded, report.reused = len(todo), len(chunks) - len(todo)  # repeats of a new text count as reused
     if not chunks:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
@@ -152,8 +156,7 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
     vectors = _embed(chunks, embedder, vectors_cache, progress, report)
     generation, tmp = new_generation(index_dir)
-    write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-    write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
+    write_store(tmp, chunks, scan.documents)
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
     _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
@@ -205,4 +208,8 @@ def ensure_index(
         manifest.check(Path(index_dir), embedder.name)
         if files is not None and manifest.fingerprint == files.fingerprint:
             return load_index(index_dir, embedder_name=embedder.name), False
+    elif manifest is not None:
+        logger.warning("the index in %s was written by an older qa-bot (format %s, tokens/chunks %s): rebuilding it "
+                       "in format %s%s", index_dir, manifest.format_version, manifest.pipeline, FORMAT_VERSION,
+                       ", reusing its vectors" if manifest.format_version in READABLE_FORMATS else "")
     return build_index(corpus, index_dir, embedder, progress=progress, files=files), True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..ingest.provinces import find_provinces, load_provinces
+from ..ingest.provinces import document_province, find_provinces, load_provinces
 from ..schema import Document, Hit
 from ..text import YEAR, fold
 
@@ -32,17 +32,6 @@ def place_names() -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def _provinces_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name, _, _ in find_provinces(text)))
-
-
-def document_province(doc: Document) -> str | None:
-    """The document's province: from its metadata, else the one its text names most."""
-    if doc.meta.get("province"):
-        return doc.meta["province"]
-    names = [name for name, _, _ in find_provinces(doc.text[:5000])]
-    if not names:
-        return None
-    top = max(set(names), key=names.count)
-    return top if names.count(top) >= 2 else None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A collection holds one row per chunk (written by `milvus_push.push`); its primar
 key is the chunk's row in the local index, so answer extraction still reads the
 chunks, documents and vocabulary of the (small) local index folder:
 
-    id                         INT64, the chunk's row in chunks.jsonl
+    id                         INT64, the chunk's row in the chunk store (chunks.arrow)
     dense                      FLOAT_VECTOR, the embedder's unit vector (FLAT, IP = cosine)
     sparse                     SPARSE_FLOAT_VECTOR, the chunk's BM25 weights (SPARSE_INVERTED_INDEX, IP)
     text, source, char_start, char_end    so that the collection describes itself
