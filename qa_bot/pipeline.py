@@ -15,6 +15,7 @@ from .answer.select import ABSTAIN_THRESHOLD, pick_answer
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
+from .index.subset import Subset
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
@@ -24,7 +25,6 @@ from .schema import Answer, Hit, Result
 __all__ = ["MAX_QUESTION_CHARS", "QA"]
 
 MAX_QUESTION_CHARS = 2000
-FILTERED_DEPTH = 5000  # chunks each ranking looks at when filters are set
 
 BackendFactory = Callable[[Index], Backend]
 
@@ -59,6 +59,7 @@ class QA:
         self.index = index
         self.embedder = embedder
         self.backend = backend
+        self._subsets: dict[Filters, Subset] = {}  # the chunks each recent filter allows
         analyze("khởi động", index.vocabulary)  # load the segmenter now, not on the first question
 
     @classmethod
@@ -128,13 +129,16 @@ class QA:
         return analyze(question, self.index.vocabulary).facets
 
     def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
-        """The best hits among the documents `filters` allow: both rankings go deep, so
-        that a small filtered part of a large corpus still fills the top `k`.
+        """The best hits among the documents `filters` allow: both rankings search only their
+        chunks, so that a small filtered part of a large corpus still fills the top `k`.
         """
-        allowed = {source for source, doc in self.index.documents.items() if filters.allows(doc)}
-        if not allowed:
+        subset = self._subsets.get(filters)
+        if subset is None:
+            subset = self.index.subset(filters.allows_facets)
+            if len(self._subsets) >= 32:
+                self._subsets.clear()
+            self._subsets[filters] = subset
+        if not len(subset):
             return []
-        depth = min(len(self.index.chunks), FILTERED_DEPTH)
-        hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=2 * depth,
-                      depth=depth, mode=mode)
-        return [h for h in hits if h.chunk.source in allowed][: max(k, 20)]
+        return search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
+                      mode=mode, subset=subset)

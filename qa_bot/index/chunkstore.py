@@ -5,6 +5,8 @@
     documents.arrow    one row per document: source, meta (JSON), text, first_chunk,
                        chunks, and the facets a filter needs (province, provinces and
                        years the text names), worked out once at build time
+    tokens.arrow       each chunk's BM25 tokens (dictionary-encoded), so that a later
+                       build tokenises only the chunks whose text is new
 
 Opening a store maps the files and reads nothing else: a million chunks open in
 milliseconds, and a question reads only its hits' rows. Arrow IPC (uncompressed)
@@ -28,11 +30,13 @@ import pyarrow.ipc as ipc
 from ..ingest.provinces import document_province, find_provinces
 from ..schema import Chunk, Document
 
-__all__ = ["CHUNKS", "DOCUMENTS", "ChunkTable", "DocumentFacets", "DocumentTable", "document_facets",
-           "has_store", "write_store"]
+__all__ = ["CHUNKS", "DOCUMENTS", "TOKENS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable",
+           "document_facets", "has_store", "read_tokens", "write_documents", "write_store", "write_token_ids",
+           "write_tokens"]
 
 CHUNKS = "chunks.arrow"
 DOCUMENTS = "documents.arrow"
+TOKENS = "tokens.arrow"
 BATCH_ROWS = 65_536
 _YEARS = re.compile(r"(?=(19\d\d|20\d\d))")  # every year a text contains, overlapping as `in` finds them
 
@@ -77,6 +81,45 @@ def _write(path: Path, schema: pa.Schema, columns: dict[str, list]) -> None:
         writer.write_table(table, max_chunksize=BATCH_ROWS)
 
 
+class ChunkWriter:
+    """Writes chunks.arrow a batch of columns at a time (for corpora too large to hold as
+    `Chunk` records, such as the benchmark's): `with ChunkWriter(folder) as w: w.write(...)`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._sink = pa.OSFile(str(Path(folder) / CHUNKS), "wb")
+        self._writer = ipc.new_file(self._sink, _CHUNK_SCHEMA)
+
+    def write(self, doc: np.ndarray, char_start: np.ndarray, char_end: np.ndarray, texts: list[str],
+              sentence_offsets: np.ndarray, sentence_bounds: np.ndarray) -> None:
+        """Append chunks: their document rows, ranges, texts, and sentence bounds (chunk i's
+        [start, end, start, end, …] are sentence_bounds[sentence_offsets[i]:sentence_offsets[i + 1]]).
+        """
+        sentences = pa.ListArray.from_arrays(pa.array(sentence_offsets, pa.int32()),
+                                             pa.array(sentence_bounds, pa.int64()))
+        batch = pa.record_batch([pa.array(doc, pa.int32()), pa.array(char_start, pa.int64()),
+                                 pa.array(char_end, pa.int64()), pa.array(texts, pa.large_string()), sentences],
+                                schema=_CHUNK_SCHEMA)
+        self._writer.write_batch(batch)
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.close()
+        self._sink.close()
+
+
+def write_documents(folder: Path, documents: Sequence[Document], firsts: Sequence[int], counts: Sequence[int],
+                    facets: Sequence[DocumentFacets]) -> None:
+    """Write documents.arrow: each document, its first chunk and number of chunks, its facets."""
+    _write(Path(folder) / DOCUMENTS, _DOC_SCHEMA, {
+        "source": [d.source for d in documents], "meta": [json.dumps(d.meta, ensure_ascii=False) for d in documents],
+        "text": [d.text for d in documents], "first_chunk": list(firsts), "chunks": list(counts),
+        "province": [f.province for f in facets], "provinces_named": [list(f.provinces_named) for f in facets],
+        "years_named": [sorted(f.years_named) for f in facets]})
+
+
 def write_store(folder: Path, chunks: Sequence[Chunk], documents: Sequence[Document],
                 facets: Sequence[DocumentFacets] | None = None) -> None:
     """Write `chunks` (in document order, ids 0..n-1) and `documents` into `folder`.
@@ -95,11 +138,44 @@ def write_store(folder: Path, chunks: Sequence[Chunk], documents: Sequence[Docum
     counts = np.bincount(doc_rows, minlength=len(documents)) if len(chunks) else np.zeros(len(documents), np.int64)
     firsts = np.searchsorted(doc_rows, np.arange(len(documents))) if len(chunks) else counts
     facets = list(facets) if facets is not None else [document_facets(d) for d in documents]
-    _write(folder / DOCUMENTS, _DOC_SCHEMA, {
-        "source": [d.source for d in documents], "meta": [json.dumps(d.meta, ensure_ascii=False) for d in documents],
-        "text": [d.text for d in documents], "first_chunk": firsts.tolist(), "chunks": counts.tolist(),
-        "province": [f.province for f in facets], "provinces_named": [list(f.provinces_named) for f in facets],
-        "years_named": [sorted(f.years_named) for f in facets]})
+    write_documents(folder, documents, firsts.tolist(), counts.tolist(), facets)
+
+
+def write_token_ids(folder: Path, batches: Iterable[tuple[np.ndarray, np.ndarray]], words: Sequence[str]) -> None:
+    """Write the chunks' tokens as ids into `words`, a batch of chunks at a time: in each
+    (offsets, ids), chunk c's tokens are ids[offsets[c]:offsets[c + 1]].
+    """
+    dictionary = pa.array(list(words), pa.string())
+    schema = pa.schema([("tokens", pa.list_(pa.dictionary(pa.int32(), pa.string())))])
+    with pa.OSFile(str(Path(folder) / TOKENS), "wb") as sink, ipc.new_file(sink, schema) as writer:
+        for offsets, ids in batches:
+            values = pa.DictionaryArray.from_arrays(pa.array(ids, pa.int32()), dictionary)
+            column = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+            writer.write_batch(pa.record_batch([column], schema=schema))
+
+
+def write_tokens(folder: Path, tokens: Sequence[Sequence[str]]) -> None:
+    """Write each chunk's BM25 tokens (row i: chunk i)."""
+    vocabulary: dict[str, int] = {}
+    ids = [vocabulary.setdefault(t, len(vocabulary)) for chunk in tokens for t in chunk]
+    offsets = np.concatenate([[0], np.cumsum([len(chunk) for chunk in tokens], dtype=np.int64)])
+    write_token_ids(folder, [(offsets, np.asarray(ids, np.int32))], list(vocabulary))
+
+
+def read_tokens(folder: Path) -> list[list[str]] | None:
+    """Each chunk's BM25 tokens, or None when the folder has none (an older build)."""
+    path = Path(folder) / TOKENS
+    if not path.is_file():
+        return None
+    out: list[list[str]] = []
+    for batch in _Rows(path).batches:
+        column = batch.column("tokens")
+        values = column.flatten()
+        words = np.asarray(values.dictionary.to_pylist(), dtype=object)
+        ids, offsets = values.indices.to_numpy(), column.offsets.to_numpy()
+        offsets = offsets - offsets[0]
+        out.extend(words[ids[offsets[i]:offsets[i + 1]]].tolist() for i in range(len(column)))
+    return out
 
 
 def has_store(folder: Path) -> bool:

@@ -13,19 +13,23 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
+import numpy as np
 
 from ..errors import IndexUnusable
 from ..ingest.documents import Problem
 from ..schema import Chunk, Document
-from .chunkstore import ChunkTable, DocumentTable, has_store
+from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_facets, has_store
 from .dense import load_dense
+from .lexical import LexicalIndex
 from .manifest import FORMAT_VERSION, Manifest
 from .store import read_jsonl, read_manifest
+from .subset import Subset
 from .vocabulary import Vocabulary
 
 __all__ = ["Index", "load_index", "read_chunk_texts", "read_documents"]
@@ -54,6 +58,23 @@ class Index:
     def data(self) -> Path:
         """The folder of this generation's files."""
         return self.path / self.manifest.generation
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 ranking over `bm25`."""
+        return LexicalIndex(self.bm25)
+
+    def subset(self, allows: Callable[[DocumentFacets], bool]) -> Subset:
+        """The chunks of the documents whose facets `allows`."""
+        if isinstance(self.documents, DocumentTable):
+            rows = [row for row, facets in enumerate(self.documents.facets) if allows(facets)]
+            ids = self.documents.chunk_ranges(rows)
+            sources = tuple(self.documents.sources[row] for row in rows)
+        else:  # records held in memory (an index made by hand)
+            sources = tuple(s for s, doc in self.documents.items() if allows(document_facets(doc)))
+            kept = set(sources)
+            ids = np.asarray([c.id for c in self.chunks if c.source in kept], dtype=np.int64)
+        return Subset(ids, sources, len(self.chunks))
 
 
 def read_documents(folder: Path) -> dict[str, Document]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..embedders import Embedder
 from ..index.load import Index
+from ..index.subset import Subset
 from ..schema import Hit
 
 __all__ = ["Backend", "Fused", "MODES", "RRF_K", "rrf", "search"]
@@ -28,8 +29,11 @@ Fused = tuple[int, float, dict[str, int], float]
 class Backend(Protocol):
     """Where the dense and lexical indexes live."""
 
-    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str) -> list[Fused]:
-        """The top `k` chunks by RRF (k=60) of the rankings `mode` names, each `depth` deep."""
+    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str,
+             subset: Subset | None = None) -> list[Fused]:
+        """The top `k` chunks by RRF (k=60) of the rankings `mode` names, each `depth` deep,
+        both searching only `subset`'s chunks when given.
+        """
         ...
 
 
@@ -63,10 +67,12 @@ def search(
     k: int = 10,
     depth: int = 100,
     mode: str = "hybrid",
+    subset: Subset | None = None,
 ) -> list[Hit]:
-    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25'."""
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25' (of `subset` when given)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
     query_vector = embedder.encode([dense_text], is_query=True)[0] if mode != "bm25" else None
-    fused = backend.rank(query_vector, tokens, k, depth, mode)
+    fused = backend.rank(query_vector, tokens, k, depth, mode) if subset is None else \
+        backend.rank(query_vector, tokens, k, depth, mode, subset=subset)
     return [Hit(index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in fused]
