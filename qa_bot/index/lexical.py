@@ -1,19 +1,20 @@
 """BM25 ranking over bm25s's precomputed weights, fast at a million chunks.
 
 bm25s stores, for every term, the chunks holding it and their BM25 weight (a CSC
-matrix; `BM25.get_scores` adds the columns of the query's terms). Where the time
-goes at 1M chunks (docs/benchmark.md): adding the long columns of a few very
-common syllables ("của", "và", "hành", "chính") and sorting a million scores. So:
+matrix; `BM25.get_scores` adds the columns of the query's terms). At 1M chunks of
+the benchmark's corpus (docs/benchmark.md) the time goes into adding the long
+columns of common syllables (a question's 30 terms touch ~5M weights) and into
+picking the top of a million scores. So:
 
-- each distinct query term is scored once, weighted by how often the query has it
-  (the same sum as bm25s adding it once per occurrence);
-- the columns are added by a compiled loop (numba, as bm25s's numba backend does),
-  or by bm25s itself where numba is missing (`QA_BOT_BM25=numpy`);
-- stop-syllables keep their weight, they are not deleted: a term whose column is
-  longer than `COMMON_POSTINGS` is not added over the whole corpus, but looked up
-  only for the chunks that the other terms (or their upper bound) could still put in
-  the top `depth` (MaxScore); the result is the exact top `depth` of the full sum,
-  and when that bound cannot be met the full sum is taken;
+- each distinct query term is added once, weighted by how often the query has it
+  (the sum bm25s makes adding it once per occurrence);
+- the columns are added by bm25s's numba loop (its numba backend's), with that
+  weight, compiled once and cached on disk (numba's cache: a process loads it in
+  ~0.1 s); without numba (`QA_BOT_BM25=numpy`) by bm25s's numpy way; the top is
+  taken by a partition, in the order of a stable sort (bm25s's numba heap was no
+  faster and is compiled again in every process, ~1 s);
+- stop-syllables ("của", "là", "và") keep their BM25 weight, which is already low
+  (idf ~0.2–0.5 against 5–10 for a rare term): nothing is deleted from a query;
 - an allowed subset (a filter) multiplies the scores by a 0/1 mask, as bm25s's
   `weight_mask` does, so a filtered question still gets its full `depth`.
 """
@@ -26,10 +27,7 @@ from functools import cached_property
 import bm25s
 import numpy as np
 
-__all__ = ["COMMON_POSTINGS", "LexicalIndex", "top_ids"]
-
-COMMON_POSTINGS = 50_000  # columns longer than this are looked up, not added (never below 50k chunks)
-MAX_EXACT_CANDIDATES = 200_000  # beyond this many chunks to check, adding every column is cheaper
+__all__ = ["COMPILED", "LexicalIndex", "top_ids"]
 
 try:  # pragma: no branch
     if os.environ.get("QA_BOT_BM25") == "numpy":
@@ -39,21 +37,10 @@ try:  # pragma: no branch
     @njit(cache=True, nogil=True)
     def _add_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, terms: np.ndarray,
                      weights: np.ndarray, scores: np.ndarray) -> None:  # pragma: no cover - compiled
-        for t in range(len(terms)):
+        for t in range(len(terms)):  # bm25s's numba loop, each column times its term's count
             term, weight = terms[t], weights[t]
             for j in range(indptr[term], indptr[term + 1]):
                 scores[indices[j]] += weight * data[j]
-
-    @njit(cache=True, nogil=True)
-    def _lookup_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, terms: np.ndarray,
-                        weights: np.ndarray, docs: np.ndarray, scores: np.ndarray) -> None:  # pragma: no cover
-        for t in range(len(terms)):
-            term, weight = terms[t], weights[t]
-            start, end = indptr[term], indptr[term + 1]
-            for i in range(len(docs)):
-                at = start + np.searchsorted(indices[start:end], docs[i])
-                if at < end and indices[at] == docs[i]:
-                    scores[i] += weight * data[at]
 
     COMPILED = True
 except ImportError:  # numba missing or turned off: numpy, as bm25s's own backend
@@ -64,15 +51,6 @@ except ImportError:  # numba missing or turned off: numpy, as bm25s's own backen
         for term, weight in zip(terms, weights, strict=True):
             start, end = indptr[term], indptr[term + 1]
             np.add.at(scores, indices[start:end], weight * data[start:end])
-
-    def _lookup_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, terms: np.ndarray,
-                        weights: np.ndarray, docs: np.ndarray, scores: np.ndarray) -> None:
-        for term, weight in zip(terms, weights, strict=True):
-            start, end = indptr[term], indptr[term + 1]
-            at = start + np.searchsorted(indices[start:end], docs)
-            found = at < end
-            found[found] = indices[at[found]] == docs[found]
-            scores[found] += weight * data[at[found]]
 
 
 def top_ids(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -101,7 +79,6 @@ class LexicalIndex:
         self.data, self.indices = scores["data"], scores["indices"]
         self.indptr = np.asarray(scores["indptr"], dtype=np.int64)
         self.num_docs = int(scores["num_docs"])
-        self._column_max: dict[int, float] = {}
 
     @cached_property
     def _dtype(self) -> np.dtype:
@@ -128,64 +105,11 @@ class LexicalIndex:
             scores *= mask
         return scores
 
-    def _bound(self, term: int) -> float:
-        """The largest weight in a term's column; infinite when the column's chunk ids are not
-        ascending (they are in bm25s's matrices; a lookup needs them so).
-        """
-        if term not in self._column_max:
-            start, end = self.indptr[term], self.indptr[term + 1]
-            ascending = bool(np.all(np.diff(self.indices[start:end]) > 0))
-            top = float(self.data[start:end].max()) if end > start else 0.0
-            self._column_max[term] = top if ascending else float("inf")
-        return self._column_max[term]
-
     def top(self, tokens: list[str], depth: int, mask: np.ndarray | None = None) -> list[int]:
         """The ids of the `depth` best chunks with a positive score, best first (ties in id
         order), among those `mask` allows (1) when given.
         """
         if depth <= 0 or not self.num_docs:
             return []
-        terms, weights = self.terms(tokens)
-        if not len(terms):
-            return []
-        lengths = self.indptr[terms + 1] - self.indptr[terms]
-        common = lengths > COMMON_POSTINGS
-        if common.any() and not common.all():
-            found = self._top_by_bound(terms, weights, common, depth, mask)
-            if found is not None:
-                return found
-        scores = np.zeros(self.num_docs, dtype=self._dtype)
-        _add_columns(self.data, self.indices, self.indptr, terms, weights, scores)
-        if mask is not None:
-            scores *= mask
+        scores = self.scores(tokens, mask)
         return [int(i) for i in top_ids(scores, depth) if scores[i] > 0]
-
-    def _top_by_bound(self, terms: np.ndarray, weights: np.ndarray, common: np.ndarray, depth: int,
-                      mask: np.ndarray | None) -> list[int] | None:
-        """The exact top `depth` without adding the common terms' columns (MaxScore), or None
-        when their upper bound does not rule out enough chunks.
-        """
-        rare = np.zeros(self.num_docs, dtype=self._dtype)
-        _add_columns(self.data, self.indices, self.indptr, terms[~common], weights[~common], rare)
-        if mask is not None:
-            rare *= mask
-        candidates = np.flatnonzero(rare > 0)
-        if len(candidates) < depth:
-            return None  # chunks holding only common terms may enter the top
-        bound = float(sum(w * self._bound(int(t)) for t, w in zip(terms[common], weights[common], strict=True)))
-        best = candidates[top_ids(rare[candidates], depth)]
-        threshold = float(np.sort(self._exact(best, rare, terms[common], weights[common]))[-depth])
-        if bound >= threshold:
-            return None  # a chunk without any rare term could still reach the top
-        check = candidates[rare[candidates] + bound >= threshold]
-        if len(check) > MAX_EXACT_CANDIDATES:
-            return None
-        exact = self._exact(check, rare, terms[common], weights[common])
-        return [int(check[i]) for i in top_ids(exact, depth) if exact[i] > 0]
-
-    def _exact(self, docs: np.ndarray, rare: np.ndarray, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The full scores of `docs` (ascending ids): their rare part plus the common terms looked up."""
-        scores = rare[docs].copy()
-        _lookup_columns(self.data, self.indices, self.indptr, terms, weights, docs.astype(self.indices.dtype),
-                        scores)
-        return scores
