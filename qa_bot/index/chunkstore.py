@@ -58,7 +58,7 @@ class DocumentFacets:
     source: str
     date: str
     province: str | None  # from its metadata, else the one its beginning names most
-    provinces_named: tuple[str, ...]  # every province its text names
+    provinces_named: tuple[str, ...]  # every province its text names (only read, and kept, when province is None)
     years_named: frozenset[str]  # every year (19xx, 20xx) its text contains
 
 
@@ -66,11 +66,13 @@ def document_facets(doc: Document) -> DocumentFacets:
     """The facets of `doc`, as the filters read them.
 
     >>> f = document_facets(Document("a.txt", "Hà Giang năm 2021", {"date": "2022-01-05"}))
-    >>> f.provinces_named, sorted(f.years_named), f.date
-    (('Hà Giang',), ['2021'], '2022-01-05')
+    >>> f.province, f.provinces_named, sorted(f.years_named), f.date
+    (None, ('Hà Giang',), ['2021'], '2022-01-05')
     """
-    named = tuple(dict.fromkeys(name for name, _, _ in find_provinces(doc.text)))
-    return DocumentFacets(doc.source, str(doc.meta.get("date") or ""), document_province(doc), named,
+    province = document_province(doc)
+    # the provinces named anywhere count only for a document without a province of its own
+    named = () if province else tuple(dict.fromkeys(name for name, _, _ in find_provinces(doc.text)))
+    return DocumentFacets(doc.source, str(doc.meta.get("date") or ""), province, named,
                           frozenset(_YEARS.findall(doc.text)))
 
 
