@@ -216,6 +216,8 @@ def compose(pool: SentencePool, n_chunks: int, target_chars: int = 500, seed: in
     stream = rng.integers(0, len(pool.sentences), int(n_chunks * (per_chunk + 2)) + 16).astype(np.int32)
     ends = np.cumsum(lengths[stream])
     cuts = np.searchsorted(ends, np.arange(1, n_chunks + 1) * target_chars, side="left") + 1
+    steps = np.arange(n_chunks)
+    cuts = np.maximum.accumulate(cuts - steps) + steps  # a sentence longer than a chunk: no empty chunk after it
     if cuts[-1] > len(stream):  # unlucky draw: not enough sentences
         return compose(pool, n_chunks, target_chars, seed + 1)
     offsets = np.concatenate([[0], cuts]).astype(np.int64)

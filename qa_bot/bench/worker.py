@@ -150,9 +150,8 @@ def _write_records(folder: Path, texts: list[str], pool: SentencePool, comp: Com
             last = min(first + 50_000, len(comp))
             rows = comp.sentence_ids[comp.offsets[first]:comp.offsets[last]]
             ids, per_sentence = _gather(pool.token_ids, pool.token_offsets, rows)
-            per_chunk = np.add.reduceat(per_sentence, comp.offsets[first:last] - comp.offsets[first]) \
-                if len(per_sentence) else np.zeros(last - first, np.int64)
-            yield np.concatenate([[0], np.cumsum(per_chunk)]), ids
+            ends = np.concatenate([[0], np.cumsum(per_sentence)])
+            yield ends[comp.offsets[first:last + 1] - comp.offsets[first]], ids
 
     write_token_ids(folder, token_batches(), pool.words)
 

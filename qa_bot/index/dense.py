@@ -165,7 +165,7 @@ def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
     if spec["type"] == "flat":
         return exact_index(load_vectors(folder))
     if spec["type"] == "ivf_sq8_rescored":
-        ann = faiss.read_index(str(Path(folder) / ANN))
+        ann = faiss.read_index(str(Path(folder) / ANN), faiss.IO_FLAG_MMAP_IFC)  # lists read when probed
         ann.nprobe = spec["nprobe"]
         return RescoredIndex(ann, load_vectors(folder, mmap=True), spec["rescore_factor"])
     raise ValueError(f"unknown dense index type {spec['type']!r}")

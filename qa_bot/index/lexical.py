@@ -105,6 +105,11 @@ class LexicalIndex:
             scores *= mask
         return scores
 
+    def warm_up(self) -> None:
+        """Compile the scoring loop now (or load it from numba's cache), not on the first question."""
+        _add_columns(self.data, self.indices, self.indptr, np.zeros(0, np.int64), np.zeros(0, self._dtype),
+                     np.zeros(1, self._dtype))
+
     def top(self, tokens: list[str], depth: int, mask: np.ndarray | None = None) -> list[int]:
         """The ids of the `depth` best chunks with a positive score, best first (ties in id
         order), among those `mask` allows (1) when given.

@@ -40,7 +40,7 @@ class FaissBackend:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        index.lexical.top(["khởi động"], 1)  # compile (or load) the scoring loop now, not on the first question
+        index.lexical.warm_up()
 
     def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str,
              subset: Subset | None = None) -> list[Fused]:
