@@ -167,6 +167,9 @@ def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> d
         elif config.peer:
             report["dev"] = _run_worker({**base, "phase": "dev", "bundled_index": str(config.index),
                                          "dev": str(config.dev)}, work)
+        progress("build throughput with 1 and 2 worker processes")
+        report["throughput"] = _run_worker({**base, "phase": "throughput", "chunks": 64 if config.quick else 512,
+                                            "workers": [1, 2]}, work)
         report["sizes"] = {}
         for size in config.sizes:
             report["sizes"][str(size)] = _measure_size(config, base, size, work, progress)
@@ -281,4 +284,41 @@ def format_tables(report: dict) -> str:
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for size, figures in report.get("sizes", {}).items():
         lines += _size_rows(size, figures)
-    return "\n".join(lines + [""] + _dense_rows(report))
+    return "\n".join(lines + [""] + _serving_rows(report) + [""] + _throughput_rows(report) + [""]
+                     + _dense_rows(report))
+
+
+def _serving_rows(report: dict) -> list[str]:
+    """Per size: load, serving memory, whole questions, a filtered question, where BM25's time goes."""
+    lines = ["| chunks | load s | serve peak MB | hybrid p50 ms | with encoder p50 / p95 ms | filtered (1 province "
+             "of 34) p50 / p95 ms, allowed chunks, full top 10 | BM25 p50 ms: bm25s get_scores / all columns "
+             "added / top 100 | query terms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for size, figures in report.get("sizes", {}).items():
+        serve = figures.get("serve", {})
+        if "error" in serve or "filtered" not in serve:
+            continue
+        f, where = serve["filtered"], serve["bm25_where"]
+        lines.append(
+            f"| {int(size):,} | {serve['load_s']:.2f} | {serve['peak_rss_mb']:,.0f} "
+            f"| {_ms(serve, 'retrieval', 'hybrid')} "
+            f"| {_ms(serve, 'with_encoder', 'hybrid')} / {_ms(serve, 'with_encoder', 'hybrid', key='p95_ms')} "
+            f"| {f['p50_ms']:.1f} / {f['p95_ms']:.1f}, {f['allowed_chunks']:,}, "
+            f"{'yes' if f['full_top10'] and f['only_allowed'] else 'NO'} "
+            f"| {where['bm25s_get_scores']['p50_ms']:.1f} / {where['all_columns_added']['p50_ms']:.1f} "
+            f"/ {where['top_100']['p50_ms']:.1f} | {where['query_terms']:.0f} |")
+    return lines
+
+
+def _throughput_rows(report: dict) -> list[str]:
+    """Build throughput per number of worker processes."""
+    figures = report.get("throughput") or {}
+    if "error" in figures or not figures:
+        return [f"throughput: {figures.get('error', 'not measured')}"]
+    lines = [f"| worker processes ({figures['chunks']} chunks of ~{figures['mean_chars']:.0f} characters) "
+             "| tokenise chunks/s | embed chunks/s | both chunks/s |", "|---|---|---|---|"]
+    for workers in sorted(k for k in figures if k.isdigit()):
+        row = figures[workers]
+        lines.append(f"| {workers} | {row['tokenise_chunks_per_s']:.1f} | {row['embed_chunks_per_s']:.1f} "
+                     f"| {row['both_chunks_per_s']:.1f} |")
+    return lines

@@ -314,7 +314,7 @@ def phase_serve(config: dict) -> dict:
     result["bm25_where"] = {
         "bm25s_get_scores": latency(lambda q: index.bm25.get_scores(analysed[q].tokens), questions),
         "all_columns_added": latency(lambda q: index.lexical.scores(analysed[q].tokens), questions),
-        "top_100_maxscore": latency(lambda q: index.lexical.top(analysed[q].tokens, DEPTH), questions),
+        "top_100": latency(lambda q: index.lexical.top(analysed[q].tokens, DEPTH), questions),
         "query_terms": statistics.median(len(index.lexical.terms(analysed[q].tokens)[0]) for q in questions),
         "query_tokens": statistics.median(len(analysed[q].tokens) for q in questions)}
     result["filtered"] = _filtered(index, embedder, questions)
@@ -449,7 +449,33 @@ def phase_dev(config: dict) -> dict:
     return result
 
 
-PHASES = {"build": phase_build, "serve": phase_serve, "peer": phase_peer, "dev": phase_dev}
+def phase_throughput(config: dict) -> dict:
+    """Build throughput of real generated chunks per number of worker processes: tokenising
+    (lexical_tokens) and embedding (the default engine, one thread per process), each text new.
+    """
+    from ..embedders import get_embedder
+    from ..index.workers import embed, tokenize
+
+    work = Path(config["work"])
+    pool = load_pool(work)
+    texts = chunk_texts(pool, compose(pool, config["chunks"], seed=123))
+    embedder = get_embedder(config["embedder_engine"], threads=1)
+    result = {"chunks": len(texts), "mean_chars": float(np.mean([len(t) for t in texts]))}
+    for workers in config["workers"]:
+        started = time.perf_counter()
+        tokenize(texts, workers)
+        tokenise_s = time.perf_counter() - started
+        started = time.perf_counter()
+        embed(texts, embedder, workers)
+        embed_s = time.perf_counter() - started
+        result[str(workers)] = {"tokenise_chunks_per_s": len(texts) / tokenise_s,
+                                "embed_chunks_per_s": len(texts) / embed_s,
+                                "both_chunks_per_s": len(texts) / (tokenise_s + embed_s)}
+    return result
+
+
+PHASES = {"build": phase_build, "serve": phase_serve, "peer": phase_peer, "dev": phase_dev,
+          "throughput": phase_throughput}
 
 
 def run_phase(config: dict) -> dict:
