@@ -110,17 +110,24 @@ MAX_FILE_MB = click.option(
 @INDEX
 @EMBEDDER
 @MAX_FILE_MB
+@click.option("--workers", type=click.IntRange(min=1), default=None, envvar="QA_BOT_WORKERS",
+              help="Processes that tokenise and embed new chunks [one per core].")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+              help="Read, tokenise and embed on the Ray cluster at ADDRESS (ray://host:10001, auto, or local "
+                   "for a local cluster); needs the [ray] extra.")
 @milvus_options
-def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri: str | None,
-          collection: str) -> None:
+def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, workers: int | None,
+          ray_address: str | None, milvus_uri: str | None, collection: str) -> None:
     """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
     from .embedders import get_embedder
     from .errors import QaBotError
     from .index.build import build_index
+    from .index.engines import LocalEngine, RayEngine
 
     try:
+        engine = RayEngine(ray_address, workers) if ray_address else LocalEngine(workers)
         index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
-                            max_bytes=int(max_file_mb * 1_000_000))
+                            max_bytes=int(max_file_mb * 1_000_000), engine=engine)
     except QaBotError as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:

@@ -33,11 +33,11 @@ from ..ingest.documents import (
 from ..schema import Chunk
 from .chunkstore import read_tokens, write_store, write_tokens
 from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .engines import BuildEngine, LocalEngine
 from .load import Index, load_index, read_chunk_texts, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
 from .store import build_lock, new_generation, publish
 from .vocabulary import build_vocabulary
-from .workers import embed, tokenize
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
 
@@ -117,7 +117,7 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
 
 
 def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
-           report: BuildReport, workers: int | None) -> np.ndarray:
+           report: BuildReport, engine: BuildEngine) -> np.ndarray:
     """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
     todo = list({key: c for c in chunks if (key := _text_key(c.text)) not in cache}.values())  # each text once
     done = 0
@@ -129,7 +129,7 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
             progress("embedding", done, len(todo))
 
     if todo:
-        fresh = embed([c.text for c in todo], embedder, workers, progress=step)
+        fresh = engine.embed([c.text for c in todo], embedder, progress=step)
         cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
     report.embedded, report.reused = len(todo), len(chunks) - len(todo)  # repeats of a new text count as reused
     if not chunks:
@@ -137,7 +137,7 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
     return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
 
 
-def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], workers: int | None,
+def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
             progress: Progress | None) -> list[list[str]]:
     """Each chunk's BM25 tokens, taken from `cache` where the text is unchanged; each new text tokenised once."""
     todo = list({key: c.text for c in chunks if (key := _text_key(c.text)) not in cache}.items())
@@ -149,7 +149,7 @@ def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], workers: int | Non
         if progress:
             progress("tokenising", done, len(todo))
 
-    fresh = tokenize([text for _, text in todo], workers, step) if todo else []
+    fresh = engine.tokenize([text for _, text in todo], step) if todo else []
     cache = {**cache, **{key: tokens for (key, _), tokens in zip(todo, fresh, strict=True)}}
     return [cache[_text_key(c.text)] for c in chunks]
 
@@ -169,13 +169,15 @@ def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
 
 
 def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: Progress | None, max_bytes: int,
-                  files: CorpusFiles | None, workers: int | None) -> BuildReport:
+                  files: CorpusFiles | None, engine: BuildEngine) -> BuildReport:
     previous_docs, vectors_cache, tokens_cache = _previous(index_dir, embedder)
-    scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes, files=files)
+    files = files or list_corpus(corpus)
+    read = engine.extract(files, previous_docs, max_bytes)  # files the engine read already
+    scan = scan_corpus(corpus, cache={**previous_docs, **read}, max_bytes=max_bytes, files=files)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
-    vectors = _embed(chunks, embedder, vectors_cache, progress, report, workers)
-    tokens = _tokens(chunks, tokens_cache, workers, progress)
+    vectors = _embed(chunks, embedder, vectors_cache, progress, report, engine)
+    tokens = _tokens(chunks, tokens_cache, engine, progress)
     generation, tmp = new_generation(index_dir)
     write_store(tmp, chunks, scan.documents)
     write_tokens(tmp, tokens)
@@ -195,20 +197,23 @@ def build_index(
     max_bytes: int = MAX_FILE_BYTES,
     files: CorpusFiles | None = None,
     workers: int | None = None,
+    engine: BuildEngine | None = None,
 ) -> Index:
     """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
 
     `progress(stage, done, total)` is called while embedding; the returned index
     carries what changed in `.report`. Files larger than `max_bytes` are reported,
     not read. A second build at the same time is refused (BuildLocked). `files` is
-    the corpus listing when the caller has made it already. New chunks are tokenised and
-    embedded in `workers` processes (default: one per core; `index.workers`).
+    the corpus listing when the caller has made it already. New files are read, and new
+    chunks tokenised and embedded, by `engine` (engines.py: default, this machine with
+    `workers` processes, one per core; or a Ray cluster).
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
     if not corpus.is_dir():
         raise IndexUnusable(f"corpus folder not found: {corpus}")
     with build_lock(index_dir):
-        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files, workers)
+        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files,
+                               engine or LocalEngine(workers))
     index = load_index(index_dir, embedder_name=embedder.name)
     index.report = report
     return index
