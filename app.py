@@ -95,10 +95,9 @@ def open_qa() -> QA:
     if not job.finished.is_set():
         slot = st.empty()
         while not job.finished.wait(0.25):
-            if job.total:
-                slot.progress(job.done / job.total, text=T["building"].format(done=job.done, total=job.total))
-            else:
-                slot.progress(0.0, text=T["loading"])
+            label = T.get(f"stage_{job.stage}", T["building"] if job.total else T["loading"])
+            slot.progress(job.done / job.total if job.total else 0.0,
+                          text=label.format(done=job.done, total=job.total))
         slot.empty()
     if job.qa is None:
         loader.clear()  # try again on the next run

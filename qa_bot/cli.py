@@ -62,6 +62,8 @@ class _Progress:
         self.bar = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if not total:  # a step without a count (loading the model, the index)
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=f"{stage} {total} chunks", file=sys.stderr)
             self.bar.__enter__()

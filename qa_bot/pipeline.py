@@ -73,13 +73,21 @@ class QA:
         progress: Progress | None = None,
     ) -> QA:
         """Load the index of `corpus` from `index_dir`, building it first when needed, and
-        search it through `backend(index)`.
+        search it through `backend(index)`. `progress(stage, done, total)` hears each step
+        ("model", "index", "search" with total 0; a build's stages with counts).
         """
+        def stage(name: str) -> None:  # what it is doing, for a loading screen (no count: total 0)
+            if progress:
+                progress(name, 0, 0)
+
+        stage("model")
         model = get_embedder(embedder)
+        stage("index")
         if corpus is None:
             index = load_index(index_dir, embedder_name=model.name)
         else:
             index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
+        stage("search")
         return cls(index, model, backend(index))
 
     def ask(
