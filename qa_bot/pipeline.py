@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .answer.select import ABSTAIN_THRESHOLD, pick_answer
@@ -80,15 +81,24 @@ class QA:
             if progress:
                 progress(name, 0, 0)
 
-        stage("model")
-        model = get_embedder(embedder)
-        stage("index")
-        if corpus is None:
-            index = load_index(index_dir, embedder_name=model.name)
-        else:
-            index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
-        stage("search")
-        return cls(index, model, backend(index))
+        with ThreadPoolExecutor(1) as pool:  # the model loads while the index opens
+            stage("model")
+            loading = pool.submit(get_embedder, embedder)
+            if corpus is None:
+                stage("index")
+                index = load_index(index_dir)
+                stage("search")
+                searcher = backend(index)
+                analyze("khởi động", index.vocabulary)  # the segmenter, while the model loads
+                model = loading.result()
+                index.manifest.check(Path(index_dir), model.name)
+            else:
+                model = loading.result()
+                stage("index")
+                index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
+                stage("search")
+                searcher = backend(index)
+        return cls(index, model, searcher)
 
     def ask(
         self,

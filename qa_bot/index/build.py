@@ -76,12 +76,12 @@ def _bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
 
 
 def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[Chunk], generation: str) -> Manifest:
-    import underthesea
+    from ..text import underthesea
 
     return Manifest(
         format_version=FORMAT_VERSION, qa_bot=__version__, created=now(), generation=generation,
         embedder=embedder.name, dim=int(embedder.dim), equivalent_to=tuple(getattr(embedder, "equivalent_to", ())),
-        text={"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
+        text={"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea().__version__}"},
         chunking={"max_chars": CHUNK_CHARS, "overlap_sentences": 1}, pipeline=PIPELINE_VERSIONS,
         dense=choose_spec(len(chunks)), corpus_path=str(Path(corpus).resolve()), fingerprint=scan.fingerprint,
         documents=len(scan.documents), chunks=len(chunks), files=scan.hashes,
