@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,30 +116,12 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     return docs, dict(zip(keys, rows, strict=True)), dict(zip(keys, tokens, strict=True)) if tokens else {}
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
-           report: BuildReport, engine: BuildEngine) -> np.ndarray:
-    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
-    todo = list({key: c for c in chunks if (key := _text_key(c.text)) not in cache}.values())  # each text once
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("embedding", done, len(todo))
-
-    if todo:
-        fresh = engine.embed([c.text for c in todo], embedder, progress=step)
-        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
-    report.embedded, report.reused = len(todo), len(chunks) - len(todo)  # repeats of a new text count as reused
-    if not chunks:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
-
-
-def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
-            progress: Progress | None) -> list[list[str]]:
-    """Each chunk's BM25 tokens, taken from `cache` where the text is unchanged; each new text tokenised once."""
+def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
+              stage: str, progress: Progress | None) -> tuple[list, int]:
+    """`compute(texts, step)` of each chunk's text, taken from `cache` (text sha → value) where the
+    text is unchanged; each new text computed once. Returns the values in chunk order and how
+    many texts were new.
+    """
     todo = list({key: c.text for c in chunks if (key := _text_key(c.text)) not in cache}.items())
     done = 0
 
@@ -147,11 +129,29 @@ def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngin
         nonlocal done
         done += n
         if progress:
-            progress("tokenising", done, len(todo))
+            progress(stage, done, len(todo))
 
-    fresh = engine.tokenize([text for _, text in todo], step) if todo else []
-    cache = {**cache, **{key: tokens for (key, _), tokens in zip(todo, fresh, strict=True)}}
-    return [cache[_text_key(c.text)] for c in chunks]
+    if todo:
+        fresh = compute([text for _, text in todo], step)
+        cache = {**cache, **{key: value for (key, _), value in zip(todo, fresh, strict=True)}}
+    return [cache[_text_key(c.text)] for c in chunks], len(todo)
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
+           report: BuildReport, engine: BuildEngine) -> np.ndarray:
+    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
+    rows, report.embedded = _per_text(chunks, cache, lambda texts, step: engine.embed(texts, embedder, step),
+                                      "embedding", progress)
+    report.reused = len(chunks) - report.embedded  # repeats of a new text count as reused
+    if not chunks:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
+
+
+def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
+            progress: Progress | None) -> list[list[str]]:
+    """Each chunk's BM25 tokens, taken from `cache` where the text is unchanged."""
+    return _per_text(chunks, cache, engine.tokenize, "tokenising", progress)[0]
 
 
 def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
