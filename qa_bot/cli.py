@@ -352,6 +352,8 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
               help="Largest size the LangChain stack is run at.")
 @click.option("--threads", type=click.IntRange(min=0), default=1, show_default=True,
               help="OpenMP threads of the measured processes (0: the libraries' default).")
+@click.option("--pool", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder keeping the tokenised sentences between runs (generated once, ~5 min on 2 cores).")
 @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Questions with evidence (JSONL) for recall@5 of both stacks on the bundled corpus "
                    "[tests/data/dev.jsonl when it exists].")
@@ -359,7 +361,8 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 @INDEX
 @EMBEDDER
 def bench(sizes: list[int], queries: int | None, out: Path | None, no_peer: bool, quick: bool, texts: Path | None,
-          peer_max: int, threads: int, questions: Path | None, corpus: Path, index_dir: Path, embedder: str) -> None:
+          peer_max: int, threads: int, pool: Path | None, questions: Path | None, corpus: Path, index_dir: Path,
+          embedder: str) -> None:
     """Measure build, size, memory and query speed at each size, and against LangChain."""
     from .bench.run import BenchConfig, format_tables, run_bench
 
@@ -367,7 +370,7 @@ def bench(sizes: list[int], queries: int | None, out: Path | None, no_peer: bool
         questions = Path("tests/data/dev.jsonl")
     config = BenchConfig(sizes, queries or (20 if quick else 100), out, peer=not no_peer, quick=quick, corpus=corpus,
                          index=index_dir, dev=questions, embedder=embedder, texts=texts, peer_max=peer_max,
-                         threads=threads)
+                         threads=threads, pool=pool)
     try:
         report = run_bench(config, progress=lambda line: click.echo(f"· {line}", err=True))
     except ValueError as err:

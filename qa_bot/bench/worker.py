@@ -48,7 +48,15 @@ _T = TypeVar("_T")
 
 
 def peak_rss_mb() -> float:
-    """The peak resident memory of this process, MB (Linux reports KiB)."""
+    """The peak resident memory of this process, MB: VmHWM on Linux (ru_maxrss keeps the peak of
+    the process that forked this one across exec, so a worker would report its parent's).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -270,15 +278,24 @@ def phase_build(config: dict) -> dict:
 
 def phase_serve(config: dict) -> dict:
     """Load the generated index like `ask` does and time BM25, dense and hybrid queries."""
+    import cProfile
+    import pstats
+
     from ..embedders import get_embedder
     from ..index.load import load_index
     from ..question.analysis import analyze
     from ..retrieval.faiss import FaissBackend, bm25_ranking, dense_ranking
     from ..retrieval.fusion import rrf
 
+    profile = cProfile.Profile()
     started = time.perf_counter()
+    profile.enable()
     index = load_index(Path(config["index"]))
+    profile.disable()
     result = {"load_s": time.perf_counter() - started, "rss_loaded_mb": peak_rss_mb()}
+    stats = pstats.Stats(profile).sort_stats("cumulative").stats
+    result["load_profile"] = sorted(((f"{Path(f).name}:{line}({name})", round(v[3], 3))
+                                     for (f, line, name), v in stats.items()), key=lambda r: -r[1])[:15]
     started = time.perf_counter()
     FaissBackend(index)  # as QA does: the BM25 loop compiled or loaded from numba's cache
     result["backend_s"] = time.perf_counter() - started
