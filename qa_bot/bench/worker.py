@@ -340,7 +340,20 @@ def phase_serve(config: dict) -> dict:
     result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions)
                               for mode in ("bm25", "dense", "hybrid")}
     result["peak_rss_mb"] = peak_rss_mb()
+    result["rss_now_mb"] = _rss_now()
     return result
+
+
+def _rss_now() -> dict:
+    """Resident memory now, MB: private (anonymous) and file-backed (memory-mapped index files, shared
+    with the page cache and dropped by the kernel under pressure).
+    """
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {line.split(":")[0]: int(line.split()[1]) / 1024 for line in lines
+            if line.startswith(("VmRSS", "RssAnon", "RssFile"))}
 
 
 def _filtered(index: object, embedder: object, questions: list[str]) -> dict:

@@ -36,6 +36,7 @@ __all__ = [
 # 50 k chunks ≈ 7 ms, half of it already above the 10 ms retrieval budget's dense share.
 EXACT_MAX_CHUNKS = 50_000
 NPROBE = 32
+EXACT_SUBSET_CHUNKS = 10_000  # a filtered search reads this many rows at most (15 MB) rather than probe lists
 RESCORE_FACTOR = 4
 VECTORS = "vectors.npy"
 ANN = "dense.faiss"
@@ -90,8 +91,10 @@ def search_subset(index: faiss.Index | RescoredIndex, query: np.ndarray, k: int,
     """(scores, ids) of the `k` best chunks of `subset` (index.subset.Subset) for one query, best first.
 
     Exact search keeps only the subset through an IDSelector; the approximate index
-    probes more lists the smaller the subset, and a subset of up to EXACT_MAX_CHUNKS
-    (or one the probed lists do not fill) is searched exactly: the top `k` is always full.
+    does too, probing as many more lists as the subset is smaller (1M chunks, one
+    province of 34: 1,088 of 2,000 lists, 7 ms, recall@10 1.0 against exact search
+    in the subset), and a subset of up to EXACT_SUBSET_CHUNKS (or one the probed
+    lists do not fill) is searched exactly: the top `k` is always full.
     """
     query = np.asarray(query, dtype=np.float32).reshape(1, -1)
     k = min(k, len(subset))
@@ -100,10 +103,10 @@ def search_subset(index: faiss.Index | RescoredIndex, query: np.ndarray, k: int,
     if not isinstance(index, RescoredIndex):
         scores, ids = index.search(query, k, params=faiss.SearchParameters(sel=subset.selector))
         return scores[0], ids[0]
-    if len(subset) <= EXACT_MAX_CHUNKS:
+    if len(subset) <= EXACT_SUBSET_CHUNKS:
         return _exact_rows(index.vectors, subset.ids, query[0], k)
     share = len(subset) / max(1, index.ntotal)
-    nprobe = min(index.ann.nlist, int(math.ceil(index.ann.nprobe / math.sqrt(share))))
+    nprobe = min(index.ann.nlist, int(math.ceil(index.ann.nprobe / share)))  # as many allowed codes as unfiltered
     scores, ids = index.search(query, k, params=faiss.SearchParametersIVF(sel=subset.selector, nprobe=nprobe))
     if (ids[0] < 0).any():
         return _exact_rows(index.vectors, subset.ids, query[0], k)

@@ -15,8 +15,9 @@ picking the top of a million scores. So:
   faster and is compiled again in every process, ~1 s);
 - stop-syllables ("của", "là", "và") keep their BM25 weight, which is already low
   (idf ~0.2–0.5 against 5–10 for a rare term): nothing is deleted from a query;
-- an allowed subset (a filter) multiplies the scores by a 0/1 mask, as bm25s's
-  `weight_mask` does, so a filtered question still gets its full `depth`.
+- an allowed subset (a filter) keeps only its chunks' scores: the ranking a 0/1
+  mask gives (bm25s's `weight_mask`, tested equal), so a filtered question still
+  gets its full `depth`.
 """
 
 from __future__ import annotations
@@ -110,11 +111,16 @@ class LexicalIndex:
         _add_columns(self.data, self.indices, self.indptr, np.zeros(0, np.int64), np.zeros(0, self._dtype),
                      np.zeros(1, self._dtype))
 
-    def top(self, tokens: list[str], depth: int, mask: np.ndarray | None = None) -> list[int]:
+    def top(self, tokens: list[str], depth: int, mask: np.ndarray | None = None,
+            ids: np.ndarray | None = None) -> list[int]:
         """The ids of the `depth` best chunks with a positive score, best first (ties in id
-        order), among those `mask` allows (1) when given.
+        order), among those `mask` allows (1) or among `ids` (ascending) when given: the same
+        ranking, the second without partitioning a million mostly-zero scores (3× faster).
         """
         if depth <= 0 or not self.num_docs:
             return []
         scores = self.scores(tokens, mask)
+        if ids is not None:
+            kept = scores[ids]
+            return [int(ids[i]) for i in top_ids(kept, depth) if kept[i] > 0]
         return [int(i) for i in top_ids(scores, depth) if scores[i] > 0]

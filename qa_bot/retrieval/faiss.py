@@ -32,7 +32,7 @@ def bm25_ranking(index: Index, tokens: list[str], depth: int, subset: Subset | N
     """Chunk ids with a positive BM25 score, best first (only `subset`'s when given)."""
     if not tokens or not len(index.chunks):
         return []
-    return index.lexical.top(tokens, depth, mask=None if subset is None else subset.mask)
+    return index.lexical.top(tokens, depth, ids=None if subset is None else subset.ids)
 
 
 class FaissBackend:

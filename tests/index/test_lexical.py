@@ -28,7 +28,13 @@ def test_the_top_equals_a_stable_sort_of_bm25s_scores(seed, depth):
     expected = [int(i) for i in np.argsort(-reference, kind="stable")[:depth] if reference[i] > 0]
     ours = LexicalIndex(bm25)
     assert np.allclose(ours.scores(query), reference, rtol=1e-5, atol=1e-6)
-    assert ours.top(query, depth) == expected
+    found = ours.top(query, depth)
+    # the same ranking; chunks whose scores differ by float rounding only (a repeated term
+    # added once with weight 2 instead of twice) may swap places
+    assert len(found) == len(expected)
+    assert np.allclose(reference[found], reference[expected], rtol=1e-5, atol=1e-6)
+    if len(set(reference.tolist())) == len(reference):  # no ties at all: the very same ids
+        assert found == expected
 
 
 def test_each_query_term_is_added_once_with_its_count():
@@ -45,6 +51,7 @@ def test_a_mask_keeps_only_the_allowed_chunks_and_fills_the_depth():
     found = lexical.top(["hà", "giang", "thủ"], 30, mask=mask)
     scores = bm25.get_scores(["hà", "giang", "thủ"], weight_mask=mask)  # bm25s's own weight_mask
     assert found == [int(i) for i in np.argsort(-scores, kind="stable")[:30] if scores[i] > 0]
+    assert lexical.top(["hà", "giang", "thủ"], 30, ids=np.arange(100, 140)) == found
     assert set(found) <= set(range(100, 140)) and len(found) == min(30, int((scores > 0).sum())) == 30
 
 
