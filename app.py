@@ -11,15 +11,17 @@ goes to QA_BOT_FEEDBACK (default `feedback/feedback.jsonl` next to this file).
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
-from collections import Counter
 from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
 
+from qa_bot.app.admin import ADMIN_ENV, Gate, is_local_address
 from qa_bot.app.export import answer_json, answer_markdown, citation, quote
+from qa_bot.app.page_view import is_indexed_version, is_pdf, ocr_pages, page_images, page_view_html
 from qa_bot.app.render import (
     CSS,
     answer_card,
@@ -29,12 +31,16 @@ from qa_bot.app.render import (
     parse_range,
     passage_block,
 )
+from qa_bot.app.table_view import chart, conflict_html, table_html
 from qa_bot.app.ui_text import text_for
 from qa_bot.datafiles import DATA
 from qa_bot.embedders import DEFAULT_EMBEDDER
 from qa_bot.errors import IndexUnusable, QaBotError
 from qa_bot.evaluation.feedback import append_feedback, feedback_record
 from qa_bot.index.build import build_index
+from qa_bot.index.manifest import load_manifest
+from qa_bot.index.remove import move_to_removed, remove_documents
+from qa_bot.ingest.pages import pages_of
 from qa_bot.ingest.uploads import save_upload
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import abbreviations_in
@@ -104,6 +110,12 @@ def open_qa() -> QA:
         label = T["index_error"] if isinstance(job.error, IndexUnusable) else T["load_error"]
         st.error(f"{label}: {job.error}")
         st.stop()
+    if job.qa.index.updating:  # another build was running: answer from the index as it is
+        current = load_manifest(INDEX)
+        if current is not None and current.generation != job.qa.index.manifest.generation:
+            loader.clear()  # that build has finished: open its index
+            return open_qa()
+        st.info(T["updating"])
     return job.qa
 
 
@@ -127,7 +139,46 @@ def document_view(qa: QA) -> None:
         text = " ".join(doc.text[quoted[0]:quoted[1]].split())
         st.caption(T["document_quote"])
         st.code(f"“{text}” — {citation(doc, doc.source, *quoted)}", language=None, wrap_lines=True)
+    if is_pdf(doc, CORPUS) and not st.toggle(T["extracted_view"], key="extracted_view"):
+        if indexed_version(qa, doc):
+            pdf_page_view(qa, doc, passage, sentence, span)
+            return
+        st.warning(T["file_changed"])
     components.html(document_html(doc, passage, sentence, span), height=620, scrolling=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def file_is_indexed(path: str, stamp: float, generation: str, _qa, _doc) -> bool:
+    """Whether the PDF on disk is the version the index read (worked out once per file version)."""
+    return is_indexed_version(_doc, CORPUS, _qa.index.manifest.files.get(_doc.source))
+
+
+def indexed_version(qa: QA, doc) -> bool:
+    path = CORPUS / doc.source
+    return file_is_indexed(str(path), path.stat().st_mtime, qa.index.manifest.generation, qa, doc)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def pdf_page_html(path: str, stamp: float, generation: str, _doc, ranges: tuple, shown: tuple | None,
+                  lang: str) -> str:
+    """The page view's HTML, made once per file version, index generation, ranges and pages."""
+    images = page_images(Path(path), _doc, dict(ranges), list(shown) if shown else None)
+    words = text_for(lang)
+    return page_view_html(images, words["page"], words["ocr_text"], ocr_pages(_doc))
+
+
+def pdf_page_view(qa: QA, doc, passage, sentence, span) -> None:
+    """The original PDF page(s) of the passage, the sentence and span highlighted and scrolled into view;
+    another page can be chosen."""
+    path = CORPUS / doc.source
+    count = len(doc.meta.get("pages") or [])
+    ranges = (("passage", passage), ("sentence", sentence), ("span", span))
+    first = pages_of(doc, *(sentence or passage)) if (sentence or passage) else (1,)
+    chosen = st.selectbox(T["page"], range(1, count + 1), index=(first[0] - 1) if first else 0, key="pdf_page")
+    shown = None if first and chosen == first[0] else (chosen,)
+    st.caption(T["page_view_caption"])
+    html = pdf_page_html(str(path), path.stat().st_mtime, qa.index.manifest.generation, doc, ranges, shown, LANG)
+    components.html(html, height=900, scrolling=True)
 
 
 # ---------------------------------------------------------------- sidebar
@@ -189,6 +240,51 @@ def filters_sidebar(qa: QA) -> None:
         st.button(T["clear_filters"], on_click=clear_filters)
 
 
+@st.cache_resource(show_spinner=False)
+def gate() -> Gate:
+    """The admin check shared by every session (the wrong attempts of each client counted together)."""
+    return Gate(os.environ.get(ADMIN_ENV), is_local_address(st.get_option("server.address")))
+
+
+def client() -> str:
+    """Who is asking, for the rate limit of wrong passwords."""
+    return getattr(st.context, "ip_address", None) or "unknown"
+
+
+def may_manage() -> bool:
+    """True when this session may add, remove or replace documents."""
+    return gate().open_to_all or bool(st.session_state.get("admin"))
+
+
+def admin_sidebar() -> bool:
+    """The admin login when a password is set (else a note that the app is read-only); True when this
+    session may manage documents."""
+    if may_manage():
+        return True
+    st.subheader(T["admin"])
+    if not gate().needs_password:
+        st.caption(T["read_only"])
+        return False
+    with st.form("admin-login", clear_on_submit=True):
+        attempt = st.text_input(T["admin_password"], type="password")
+        if st.form_submit_button(T["admin_login"]):
+            wait = gate().wait_s(client())
+            if wait:
+                st.error(T["admin_wait"].format(seconds=math.ceil(wait)))
+            elif gate().check(attempt, client()):
+                st.session_state.admin = True
+                st.rerun()
+            else:
+                st.error(T["admin_wrong"])
+    return False
+
+
+def swap_in(index) -> None:
+    """Make `index` the one every session answers from (sessions mid-answer finish on the previous one)."""
+    job = loader(str(CORPUS), str(INDEX), EMBEDDER)
+    job.qa = QA(index, job.qa.embedder, FaissBackend(index))
+
+
 def upload_sidebar(qa: QA) -> None:
     """Upload documents: saved into the corpus's uploads/ and indexed at once, incrementally."""
     st.subheader(T["add_documents"])
@@ -203,6 +299,9 @@ def upload_sidebar(qa: QA) -> None:
 
 def index_uploads(qa: QA, files) -> None:
     """Save `files`, rebuild the index incrementally with a progress bar, report unreadable files by name."""
+    if not may_manage():  # the uploader is not shown then; refuse all the same
+        st.session_state.upload_messages = [("error", T["admin_needed"])]
+        return
     saved = {save_upload(CORPUS, f.name, f.getvalue()): f.name for f in files}
     bar = st.progress(0.0, text=T["indexing"])
 
@@ -224,20 +323,79 @@ def index_uploads(qa: QA, files) -> None:
                 messages.append(("success", f"{T['indexed_new']}: {name}"))
         if set(saved) & set(problems):
             index = build_index(CORPUS, INDEX, qa.embedder)  # the same index, without the unreadable files
-        loader(str(CORPUS), str(INDEX), EMBEDDER).qa = QA(index, qa.embedder, FaissBackend(index))
+        swap_in(index)
         st.session_state.upload_messages = messages
     st.session_state.uploads = st.session_state.get("uploads", 0) + 1  # a fresh, empty uploader
     st.rerun()
 
 
+def manage_sidebar(qa: QA) -> None:
+    """Remove a document, or replace it by a new version of its file (the old one kept in .removed/)."""
+    state = st.session_state
+    st.subheader(T["manage"])
+    documents = qa.index.documents
+    source = st.selectbox(T["manage_pick"], sorted(documents), key="manage_source", index=None,
+                          placeholder=T["choose"], format_func=lambda s: f"{documents[s].title} ({s})")
+    if source is not None:
+        st.button(T["remove"], key="remove_document", on_click=remove_document, args=(qa, source))
+        key = f"replace-{state.get('replaced', 0)}"
+        st.file_uploader(T["replace"], type=[Path(source).suffix.lstrip(".").lower()], key=key,
+                         on_change=replace_document, args=(qa, source, key))
+    for kind, message in state.get("manage_messages", []):
+        (st.error if kind == "error" else st.success)(message)
+
+
+def remove_document(qa: QA, source: str) -> None:
+    """Take `source` out of the index and the corpus folder (into .removed/), for every session."""
+    if not may_manage():
+        st.session_state.manage_messages = [("error", T["admin_needed"])]
+        return
+    try:
+        index = remove_documents(CORPUS, INDEX, [source], embedder_name=qa.embedder.name)
+    except QaBotError as err:
+        st.session_state.manage_messages = [("error", f"{T['index_error']}: {err}")]
+    else:
+        swap_in(index)
+        st.session_state.manage_messages = [("success", f"{T['removed']}: {source}")]
+        st.session_state.manage_source = None
+
+
+def replace_document(qa: QA, source: str, key: str) -> None:
+    """Put the file uploaded in `key` in place of `source` (the old file moved into .removed/) and
+    index it; an unreadable new file is moved aside and the old one put back."""
+    upload = st.session_state.get(key)
+    if upload is None or not may_manage():
+        return
+    old = move_to_removed(CORPUS, source)
+    (CORPUS / source).write_bytes(upload.getvalue())
+    try:
+        index = build_index(CORPUS, INDEX, qa.embedder)
+        problem = next((p.reason for p in index.problems if p.source == source), None)
+        if problem is not None:
+            move_to_removed(CORPUS, source)
+            os.replace(CORPUS / old, CORPUS / source)
+            index = build_index(CORPUS, INDEX, qa.embedder)
+            messages = [("error", f"{T['unreadable']} {source}: {problem}")]
+        else:
+            messages = [("success", f"{T['replaced']}: {source}")]
+    except QaBotError as err:
+        messages = [("error", f"{T['index_error']}: {err}")]
+    else:
+        swap_in(index)
+    st.session_state.manage_messages = messages
+    st.session_state.replaced = st.session_state.get("replaced", 0) + 1
+
+
 def documents_sidebar(qa: QA) -> None:
     """The indexed documents: title, province, date, number of chunks."""
-    chunks = Counter(c.source for c in qa.index.chunks)
+    chunks = qa.index.chunk_counts()
     st.subheader(T["documents"])
     st.caption(T["documents_count"].format(docs=len(qa.index.documents), chunks=len(qa.index.chunks),
                                            model=qa.index.embedder_name))
     for source, doc in sorted(qa.index.documents.items()):
         facts = [str(doc.meta[k]) for k in ("province", "date") if doc.meta.get(k)]
+        if doc.meta.get("pages"):
+            facts.append(f"{len(doc.meta['pages'])} {T['pages']}")
         facts.append(f"{chunks.get(source, 0)} {T['chunks']}")
         st.markdown(
             f'<div class="qa-doc" style="margin-bottom:.6rem"><b>{escape_text(doc.title)}</b><br>'
@@ -312,6 +470,17 @@ def take_away(number: int, turn: dict, documents) -> None:
         st.feedback("thumbs", key=f"feedback-{turn['id']}", on_change=save_feedback, args=(number,))
 
 
+def show_table(table, documents) -> None:
+    """A table answer (its rows and a chart linked to the sentences), or an answer's conflicting figures."""
+    if table.kind == "conflict":
+        st.markdown(conflict_html(table, documents, LANG), unsafe_allow_html=True)
+        return
+    st.markdown(f"**{T['table_title']}**")
+    st.markdown(table_html(table, LANG), unsafe_allow_html=True)
+    st.altair_chart(chart(table, LANG), width="stretch")
+    st.caption(T["chart_caption"])
+
+
 def show_result(number: int, turn: dict, documents) -> None:
     """One answer: how the question was read, the answer card, the quote, downloads,
     feedback and the other passages; or "not found" with the closest passages."""
@@ -320,6 +489,9 @@ def show_result(number: int, turn: dict, documents) -> None:
     answer = result.answer
     if answer is not None:
         st.markdown(answer_card(answer, documents.get(answer.source), LANG), unsafe_allow_html=True)
+    if result.table is not None:
+        show_table(result.table, documents)
+    if answer is not None:
         used = abbreviations_in(answer.sentence)
         if used:
             st.caption(f"{T['abbreviations_answer']}: " + escape_markdown(", ".join(f"{a} = {b}" for a, b in used)))
@@ -377,7 +549,9 @@ use_filters = preset_filters(qa, question) if question else True
 with st.sidebar:
     st.toggle(T["english"], key="english")
     filters_sidebar(qa)
-    upload_sidebar(qa)
+    if admin_sidebar():
+        upload_sidebar(qa)
+        manage_sidebar(qa)
     documents_sidebar(qa)
 
 history = st.session_state.history

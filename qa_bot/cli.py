@@ -1,4 +1,4 @@
-"""The `qa-bot` command: build, ask, eval (the contract of ../eval/README.md), show."""
+"""The `qa-bot` command: build, ask, eval (the contract of ../eval/README.md), show, facts, serve, app."""
 
 from __future__ import annotations
 
@@ -89,10 +89,14 @@ def _open(corpus: Path, index_dir: Path, embedder: str, milvus: MilvusTarget | N
     from .pipeline import QA
 
     try:
-        return QA.open(corpus if corpus.is_dir() else None, index_dir, backend=_backend(milvus), embedder=embedder,
-                       progress=_Progress())
+        qa = QA.open(corpus if corpus.is_dir() else None, index_dir, backend=_backend(milvus), embedder=embedder,
+                     progress=_Progress())
     except QaBotError as err:
         raise click.ClickException(str(err)) from None
+    if qa.index.updating:
+        click.echo(f"an update of the index in {index_dir} is in progress: answering from the current index "
+                   f"({qa.index.manifest.generation}, {qa.index.manifest.documents} documents)", err=True)
+    return qa
 
 
 @click.group()
@@ -134,6 +138,8 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, work
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
         click.echo(str(problem), err=True)
+    for line in _unread_pages(index):
+        click.echo(line, err=True)
     for source, chars, pages in index.report.files:
         click.echo(f"  {source}: {chars:,} characters" + (f", {pages} pages" if pages else ""), err=True)
     for line in index.report.lines():
@@ -142,6 +148,18 @@ def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, work
                err=True)
     if milvus_uri:
         _push(index, _milvus_target(milvus_uri, collection))
+
+
+def _unread_pages(index: Index) -> list[str]:
+    """One line per document with scanned pages left unread for want of Tesseract."""
+    from .ingest.ocr import tesseract_missing
+
+    lines = []
+    for source, doc in sorted(index.documents.items()):
+        if pages := doc.meta.get("unread_pages"):
+            shown = ", ".join(str(p) for p in pages)
+            lines.append(f"scanned pages not read in {source} (pages {shown}): {tesseract_missing() or 'rebuild it'}")
+    return lines
 
 
 def _push(index: Index, target: MilvusTarget) -> None:
@@ -204,6 +222,8 @@ def _highlight(sentence: str, start: int, end: int) -> str:
 
 
 def _print_result(result: Result, documents: dict[str, Document]) -> None:
+    from .ingest.pages import page_label
+
     if result.message:
         click.echo(result.message)
     if result.query is not None and result.query.restored:
@@ -222,7 +242,14 @@ def _print_result(result: Result, documents: dict[str, Document]) -> None:
     doc = documents[answer.source]
     meta = " · ".join(str(doc.meta[k]) for k in ("province", "date", "outlet") if doc.meta.get(k))
     click.echo(click.style(f"— {doc.title}" + (f" ({meta})" if meta else ""), dim=True))
-    click.echo(click.style(f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}", dim=True))
+    where = f"  {answer.source}, ký tự {answer.sentence_start}–{answer.sentence_end}"
+    if answer.pages:
+        where += ", " + page_label(answer.pages)
+        if set(answer.pages) & {int(p) for p in doc.meta.get("ocr") or {}}:
+            where += " (văn bản nhận dạng từ ảnh quét)"
+    elif answer.section:
+        where += f", mục “{answer.section}”"
+    click.echo(click.style(where, dim=True))
 
 
 def _json(record: dict, indent: int | None = None) -> str:
@@ -236,19 +263,12 @@ def _json(record: dict, indent: int | None = None) -> str:
 
 
 def _ask_jsonl(qa: QA, k: int) -> None:
+    from .api.lines import answer_line
+
     for line in sys.stdin:
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-            question = record.get("question", "") if isinstance(record, dict) else ""
-        except json.JSONDecodeError:
-            record, question = {}, ""
-        result = qa.ask(question, k=k)
-        result.id = record.get("id") if isinstance(record, dict) else None
-        if not question:
-            result.message = "no 'question' in this line"
-        sys.stdout.write(_json(result.to_dict()) + "\n")
+        sys.stdout.write(_json(answer_line(qa, line, k)) + "\n")
         sys.stdout.flush()
 
 
@@ -277,6 +297,29 @@ def ask(question: str | None, corpus: Path, index_dir: Path, embedder: str, json
         _print_result(result, qa.index.documents)
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@CORPUS
+@INDEX
+def remove(files: tuple[str, ...], corpus: Path, index_dir: Path) -> None:
+    """Take FILES out of the index and out of the corpus folder (into its .removed/ folder).
+
+    FILES are named as answers name their source (uploads/report.pdf) or as paths inside
+    the corpus folder. Nothing is deleted; no later build brings them back.
+    """
+    from .errors import QaBotError
+    from .index.remove import remove_documents
+
+    started = time.perf_counter()
+    try:
+        index = remove_documents(corpus, index_dir, list(files))
+    except QaBotError as err:
+        raise click.ClickException(str(err)) from None
+    for line in index.report.lines():
+        click.echo(line, err=True)
+    click.echo(f"index {index_dir} updated in {time.perf_counter() - started:.1f} s", err=True)
+
+
 @main.command(name="eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @CORPUS
@@ -291,6 +334,9 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
              save_questions: Path | None, milvus_uri: str | None, collection: str) -> None:
     """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
 
+    Questions with expected table `rows` (comparisons, rankings, figures over time) are
+    scored by row recall, row precision and exact quotes instead.
+
     QUESTIONS may also be the app's feedback file: 👍 answers become questions with
     their span as the answer, 👍 "not found" unanswerable ones, and 👎 answers
     questions to review (`disliked_repeated`: how often the disliked answer returns).
@@ -298,6 +344,7 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
     from .evaluation.ablation import run_ablation
     from .evaluation.feedback import feedback_questions, is_feedback
     from .evaluation.metrics import format_table, load_questions, score
+    from .evaluation.tables import format_table_scores, is_table_set, score_tables
     from .index.store import write_jsonl
 
     try:
@@ -314,6 +361,10 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
     elif save_questions is not None:
         raise click.UsageError("--save-questions needs a feedback file (lines with a 'rating')")
     qa = _open(corpus, index_dir, embedder, _milvus_target(milvus_uri, collection))
+    if is_table_set(items):  # comparison questions with expected rows: row recall and precision
+        report = score_tables(items, [qa.ask(q["question"]).to_dict() for q in items], qa.index.documents)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_table_scores(report))
+        return
     if ablation:
         report = run_ablation(qa, items)
     else:
@@ -325,6 +376,92 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
             click.echo(f"\n## {name}\n{format_table(table)}")
     else:
         click.echo(format_table(report))
+
+
+def _facts_index(corpus: Path, index_dir: Path, embedder: str) -> Index:
+    """The index to list facts from: as it is when it is current, else (re)built first."""
+    from .errors import QaBotError
+    from .index.load import load_index
+    from .index.manifest import load_manifest
+    from .ingest.documents import list_corpus
+
+    manifest = load_manifest(index_dir)
+    if manifest is not None and manifest.current and (
+            not corpus.is_dir() or manifest.fingerprint == list_corpus(corpus).fingerprint):
+        try:
+            return load_index(index_dir)
+        except QaBotError as err:
+            raise click.ClickException(str(err)) from None
+    return _open(corpus, index_dir, embedder).index
+
+
+@main.command()
+@click.option("--province", default=None, help="A province (with or without diacritics), or 'Toàn quốc'.")
+@click.option("--measure", default=None, help="A measure: 'TTHC mức độ 4', 'tỷ lệ hồ sơ đúng hạn', 'PAR Index'…")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per fact.")
+@CORPUS
+@INDEX
+@EMBEDDER
+def facts(province: str | None, measure: str | None, as_json: bool, corpus: Path, index_dir: Path,
+          embedder: str) -> None:
+    """List the facts read from the documents: place, measure, time, value and where it is written."""
+    from .index.fact_store import facts_of
+
+    index = _facts_index(corpus, index_dir, embedder)
+    found = facts_of(index).find(province, measure)
+    for fact in found:
+        if as_json:
+            click.echo(_json(fact.to_dict()))
+        else:
+            click.echo(f"{fact.place} | {fact.label} | {fact.period} | {fact.value_text} | "
+                       f"{fact.source}, ký tự {fact.value_start}–{fact.value_end}")
+    click.echo(f"{len(found)} facts", err=True)
+
+
+@main.command()
+@CORPUS
+@INDEX
+@EMBEDDER
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(corpus: Path, index_dir: Path, embedder: str, host: str, port: int) -> None:
+    """Answer over HTTP (the [api] extra): POST /ask as `ask --jsonl`, documents, facts; OpenAPI at /docs."""
+    try:
+        import uvicorn
+
+        from .api.server import create_app
+        from .api.service import Service
+    except ImportError as err:
+        raise click.ClickException(f"{err.name} is missing: install the API with `pip install 'qa-bot[api]'`") from None
+    qa = _open(corpus, index_dir, embedder)
+    service = Service(qa, corpus if corpus.is_dir() else None, _backend(None))
+    click.echo(f"qa-bot answering from {index_dir} on http://{host}:{port} (OpenAPI: /docs)", err=True)
+    uvicorn.run(create_app(service), host=host, port=port, log_level="warning")
+
+
+def _app_script() -> Path:
+    """app.py: next to the package in a checkout, else where the wheel installed it (share/qa-bot)."""
+    import sysconfig
+
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "app.py", Path(sysconfig.get_path("data")) / "share" / "qa-bot" / "app.py"):
+        if candidate.is_file():
+            return candidate
+    raise click.ClickException("app.py is not installed with this qa-bot: reinstall it with `pip install qa-bot`")
+
+
+@main.command(name="app")
+@CORPUS
+@INDEX
+@EMBEDDER
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port of the app.")
+def run_app(corpus: Path, index_dir: Path, embedder: str, port: int) -> None:
+    """Start the Streamlit app (as `streamlit run app.py` in a checkout)."""
+    env = {**os.environ, "QA_BOT_CORPUS": str(corpus.resolve()), "QA_BOT_INDEX": str(index_dir.resolve()),
+           "QA_BOT_EMBEDDER": embedder}
+    env.setdefault("QA_BOT_FEEDBACK", str(Path("feedback", "feedback.jsonl").resolve()))
+    command = [sys.executable, "-m", "streamlit", "run", str(_app_script()), "--server.port", str(port)]
+    os.execve(sys.executable, command, env)  # streamlit takes this process's place (and its signals)
 
 
 def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .answer.figures import figures_for
 from .answer.select import ABSTAIN_THRESHOLD, pick_answer
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
 from .index.subset import Subset
+from .ingest.pages import cite
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
@@ -138,9 +140,10 @@ class QA:
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
         hits = answerable + elsewhere
         answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
+        table, answer = figures_for(query, answer, self.index)
         if answer is not None:
             hits = _answer_first(hits, answer)
-        return Result(query.question, query, hits[:k], answer, 0.0, facets)
+        return cite(Result(query.question, query, hits[:k], answer, 0.0, facets, table=table), self.index.documents)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""

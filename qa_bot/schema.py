@@ -67,16 +67,27 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
     dense_score: float = 0.0
+    pages: tuple[int, ...] = ()  # PDF pages the chunk is on (ingest.pages.cite)
+    section: str = ""  # DOCX heading above the chunk
 
     def to_dict(self) -> dict:
         """The passage record of `ask --jsonl`."""
-        return {
+        return _placed({
             "source": self.chunk.source,
             "text": self.chunk.text,
             "score": round(self.score, 6),
             "char_start": self.chunk.char_start,
             "char_end": self.chunk.char_end,
-        }
+        }, self.pages, self.section)
+
+
+def _placed(record: dict, pages: tuple[int, ...], section: str) -> dict:
+    """`record` with the optional `pages` and `section` fields, when known."""
+    if pages:
+        record["pages"] = list(pages)
+    if section:
+        record["section"] = section
+    return record
 
 
 @dataclass(frozen=True)
@@ -93,10 +104,12 @@ class Answer:
     score: float
     hit: Hit
     value: str = ""  # the number, name, date or code the span is built around
+    pages: tuple[int, ...] = ()  # PDF pages the sentence is on (ingest.pages.cite)
+    section: str = ""  # DOCX heading above the sentence
 
     def to_dict(self) -> dict:
         """The answer record of `ask --jsonl` (`char_start`/`char_end` are the span's)."""
-        return {
+        return _placed({
             "span": self.span,
             "sentence": self.sentence,
             "source": self.source,
@@ -105,7 +118,7 @@ class Answer:
             "sentence_start": self.sentence_start,
             "sentence_end": self.sentence_end,
             "score": self.score,
-        }
+        }, self.pages, self.section)
 
 
 @dataclass
@@ -121,6 +134,7 @@ class Result:
     message: str = ""
     id: object = None
     extra: dict = field(default_factory=dict)
+    table: object = None  # answer.table.Table: the figures a comparison asks for, or an answer's conflicting ones
 
     @property
     def abstained(self) -> bool:
@@ -141,4 +155,6 @@ class Result:
             record["message"] = self.message
         if self.query is not None and self.query.expansions:
             record["expansions"] = [list(e) for e in self.query.expansions]
+        if self.table is not None:
+            record["table"] = self.table.to_dict()
         return record

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from helpers import CORPUS, HashEmbedder
+from helpers import CORPUS, HashEmbedder, compare_corpus
 
 from qa_bot.embedders import DEFAULT_EMBEDDER, get_embedder
 from qa_bot.index.build import build_index
@@ -64,6 +64,14 @@ def fake_index(tmp_path_factory, fake_embedder):
 def fake_qa(fake_index, fake_embedder):
     """A QA over the bundled corpus with the fake embedder: real BM25, analysis and answer layer."""
     index = load_index(fake_index[1], embedder_name=fake_embedder.name)
+    return QA(index, fake_embedder, FaissBackend(index))
+
+
+@pytest.fixture(scope="session")
+def compare_qa(tmp_path_factory, fake_embedder):
+    """A QA (fake embedder) over the bundled corpus and the facts test documents (tests/data/facts_docs)."""
+    tmp = tmp_path_factory.mktemp("compare")
+    index = build_index(compare_corpus(tmp / "corpus"), tmp / "index", fake_embedder)
     return QA(index, fake_embedder, FaissBackend(index))
 
 

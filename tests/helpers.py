@@ -11,6 +11,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+FACTS_DOCS = DATA / "facts_docs"  # documents written for the comparison questions (tests/data/compare.jsonl)
+
+
+def compare_corpus(folder: Path) -> Path:
+    """The bundled corpus and the facts test documents in one folder (metadata.jsonl of both)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in [*CORPUS.glob("*.txt"), *FACTS_DOCS.glob("*.txt")]:
+        (folder / source.name).write_bytes(source.read_bytes())
+    metadata = (CORPUS / "metadata.jsonl").read_text(encoding="utf-8") + (FACTS_DOCS / "metadata.jsonl").read_text(
+        encoding="utf-8")
+    (folder / "metadata.jsonl").write_text(metadata, encoding="utf-8")
+    return folder
 
 
 def _token_vector(token: str, dim: int) -> np.ndarray:

@@ -18,7 +18,7 @@ LAYERS = [
     {"retrieval"},
     {"answer"},
     {"pipeline"},
-    {"evaluation", "app", "bench"},
+    {"evaluation", "app", "bench", "api"},
     {"cli"},
 ]
 

@@ -74,3 +74,45 @@ def test_bad_paths_give_a_message_not_a_traceback(tmp_path):
     run = _qa_bot("ask", "câu hỏi", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "none-index"))
     assert run.returncode != 0
     assert "Traceback" not in run.stderr and "qa-bot build" in run.stderr
+
+
+def test_ask_answers_at_once_while_another_build_holds_the_index(corpus_index, tmp_path):
+    """`ask --corpus` finds the corpus changed while a build runs: it answers from the current
+    index and says so on stderr, instead of failing with 'another build is running'."""
+    import shutil
+    import time
+
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(corpus_index[0], corpus)
+    shutil.copytree(corpus_index[1], index_dir)
+    (corpus / "new.txt").write_text("Tỉnh Cao Bằng có 7 sở thí điểm phần mềm một cửa.\n", encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(120)",
+         str(index_dir / ".build.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        run = _qa_bot("ask", "Hà Giang có bao nhiêu thủ tục hành chính đạt mức độ 4?", "--corpus", str(corpus),
+                      "--index", str(index_dir))
+        assert run.returncode == 0, run.stderr
+        assert "1.565" in run.stdout
+        assert "update of the index" in run.stderr and "in progress" in run.stderr
+        assert "another qa-bot build" not in run.stderr
+        assert time.monotonic() - started < 110  # it did not wait for the holder to let go
+    finally:
+        holder.kill()
+        holder.wait()
+    run = _qa_bot("remove", "--corpus", str(corpus), "--index", str(index_dir), "004_39ce35e93a8fb1a9.txt")
+    assert run.returncode == 0, run.stderr
+    assert "- 004_39ce35e93a8fb1a9.txt" in run.stderr and "moved to .removed/" in run.stderr
+    assert "other files of the corpus have changed" in run.stderr  # new.txt is not indexed yet
+    run = _qa_bot("ask", "Hà Giang có bao nhiêu thủ tục hành chính đạt mức độ 4?", "--corpus", str(corpus),
+                  "--index", str(index_dir), "--json")
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert all(p["source"] != "004_39ce35e93a8fb1a9.txt" for p in record["passages"])
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "new.txt" in manifest["files"] and "004_39ce35e93a8fb1a9.txt" not in manifest["files"]  # ask built it
+    run = _qa_bot("remove", "--corpus", str(corpus), "--index", str(index_dir), "nothing-here.pdf")
+    assert run.returncode != 0 and "nothing-here.pdf" in run.stderr and "Traceback" not in run.stderr

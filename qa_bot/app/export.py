@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 
+from ..ingest.pages import page_label, pages_of, section_of
 from ..schema import Answer, Document, Result
+
+_LAYOUT = ("pages", "headings", "ocr")  # where things are in the file: not metadata a reader needs
 
 __all__ = ["answer_json", "answer_markdown", "answer_record", "citation", "quote"]
 
 
 def citation(document: Document | None, source: str, start: int, end: int) -> str:
-    """'Title, Outlet, 2022-10-12 (file.txt, ký tự 10–90)': what is known, in that order."""
+    """'Title, Outlet, 2022-10-12, tr. 3 (file.pdf, ký tự 10–90)': what is known, in that order;
+    the page(s) of a PDF, the heading above the passage in a DOCX (`mục “Điều 5. …”`).
+    """
     meta = document.meta if document is not None else {}
     parts = [document.title if document is not None else source]
     parts += [str(meta[k]) for k in ("outlet", "province", "date") if meta.get(k)]
+    if pages := page_label(pages_of(document, start, end)):
+        parts.append(pages)
+    elif section := section_of(document, start):
+        parts.append(f"mục “{section}”")
     return ", ".join(parts) + f" ({source}, ký tự {start}–{end})"
 
 
@@ -31,7 +40,7 @@ def answer_record(result: Result, documents: dict[str, Document]) -> dict:
         sources.add(record["answer"]["source"])
         record["answer"]["quote"] = quote(result.answer, documents.get(result.answer.source))
     record["documents"] = {
-        s: {"title": documents[s].title, **{k: v for k, v in documents[s].meta.items() if k != "pages"}}
+        s: {"title": documents[s].title, **{k: v for k, v in documents[s].meta.items() if k not in _LAYOUT}}
         for s in sorted(sources) if s in documents
     }
     return record

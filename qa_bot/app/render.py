@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from ..ingest.pages import page_label, pages_of, section_of
 from ..schema import Answer, Document, Hit
 from .ui_text import text_for
 
@@ -141,6 +142,12 @@ def source_line(document: Document | None, source: str, start: int, end: int, sc
     if facts:
         head += " · " + " · ".join(escape_text(f) for f in facts)
     where = f"<code>{escape_text(source)}</code>, {words['characters']} {int(start)}–{int(end)}"
+    if pages := pages_of(document, start, end):
+        where += f' · <span class="qa-pages">{escape_text(page_label(pages))}</span>'
+        if set(pages) & {int(p) for p in meta.get("ocr") or {}}:
+            where += f' · <span class="qa-ocr">⚠ {escape_text(words["ocr_text"])}</span>'
+    elif section := section_of(document, start):
+        where += f' · <span class="qa-section">{escape_text(words["section"])} “{escape_text(section)}”</span>'
     if score is not None:
         where += f" · {words['score']} {float(score):.3f}"
     if link is not None:

@@ -116,10 +116,11 @@ def _provinces_34() -> list[str]:
 
 
 def _write_records(folder: Path, texts: list[str], pool: SentencePool, comp: Composition) -> None:
-    """chunks.arrow, documents.arrow and tokens.arrow of the generated chunks, `PER_DOC` chunks a
+    """chunks.arrow, documents.arrow and tokens/ of the generated chunks, `PER_DOC` chunks a
     document, each document in one of the 34 provinces (in turn) and dated 2015–2025.
     """
-    from ..index.chunkstore import ChunkWriter, DocumentFacets, write_documents, write_token_ids
+    from ..index.chunkstore import ChunkWriter, DocumentFacets, write_documents
+    from ..index.tokens import TOKENS
     from ..schema import Document
     from .synth import _gather
 
@@ -153,15 +154,15 @@ def _write_records(folder: Path, texts: list[str], pool: SentencePool, comp: Com
     write_documents(folder, documents, firsts, counts, facets)
     del documents
 
-    def token_batches() -> Iterable[tuple[np.ndarray, np.ndarray]]:
-        for first in range(0, len(comp), 50_000):
-            last = min(first + 50_000, len(comp))
-            rows = comp.sentence_ids[comp.offsets[first]:comp.offsets[last]]
-            ids, per_sentence = _gather(pool.token_ids, pool.token_offsets, rows)
-            ends = np.concatenate([[0], np.cumsum(per_sentence)])
-            yield ends[comp.offsets[first:last + 1] - comp.offsets[first]], ids
-
-    write_token_ids(folder, token_batches(), pool.words)
+    # tokens/ as tokens.save_tokens writes it: each chunk's token ids (its sentences' put together)
+    rows = comp.sentence_ids
+    ids, per_sentence = _gather(pool.token_ids, pool.token_offsets, rows)
+    ends = np.concatenate([[0], np.cumsum(per_sentence)])
+    out = Path(folder) / TOKENS
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "ids.npy", ids.astype(np.int32), allow_pickle=False)
+    np.save(out / "offsets.npy", ends[comp.offsets].astype(np.int64), allow_pickle=False)
+    (out / "vocab.json").write_text(json.dumps(pool.words, ensure_ascii=False), encoding="utf-8")
 
 
 def _years(text: str) -> set[str]:

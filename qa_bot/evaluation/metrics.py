@@ -86,13 +86,13 @@ def score(questions: list[dict], answers: list[dict]) -> dict:
     return report
 
 
-def format_table(report: dict) -> str:
+def format_table(report: dict, metrics: tuple[str, ...] = METRICS) -> str:
     """A plain-text table: one row per metric, one column per group."""
     groups = list(report)
-    width = max(len(m) for m in METRICS) + 2
+    width = max(len(m) for m in metrics) + 2
     lines = ["".ljust(width) + "".join(g.rjust(12) for g in groups)]
     lines.append("questions".ljust(width) + "".join(str(report[g]["questions"]).rjust(12) for g in groups))
-    for metric in METRICS:
+    for metric in metrics:
         if all(report[g].get(metric) is None for g in groups):
             continue
         cells = []

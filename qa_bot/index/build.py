@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .. import __version__
 from ..embedders import Embedder, same_model
-from ..errors import IndexUnusable
+from ..errors import BuildLocked, IndexUnusable
 from ..ingest.chunking import chunk_documents
 from ..ingest.documents import (
     MAX_FILE_BYTES,
@@ -31,12 +31,14 @@ from ..ingest.documents import (
     scan_corpus,
 )
 from ..schema import Chunk
-from .chunkstore import read_tokens, write_store, write_tokens
+from .chunkstore import write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .engines import BuildEngine, LocalEngine
+from .fact_store import previous_generation, write_facts
 from .load import Index, load_index, read_chunk_texts, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
 from .store import build_lock, new_generation, publish
+from .tokens import save_tokens, tokens_by_text
 from .vocabulary import build_vocabulary
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
@@ -69,7 +71,8 @@ class BuildReport:
         return out
 
 
-def _bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
+def bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
+    """The lexical index of chunks given their tokens (`tokens.chunk_tokens`)."""
     bm25 = bm25s.BM25()
     bm25.index([t or [""] for t in tokens], show_progress=False)
     return bm25
@@ -95,8 +98,8 @@ def _text_key(text: str) -> str:
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
     """The previous build's documents (source → (hash, Document)), vectors and BM25 tokens
-    (text sha → row, → tokens), when it was made by this embedder in this format or one it
-    converts (tokens only when its tokeniser is this one's); empty otherwise.
+    (text sha → row, tokens), when it was made by this embedder in this format or one it
+    converts; empty otherwise.
     """
     manifest = load_manifest(index_dir)
     if (manifest is None or manifest.format_version not in READABLE_FORMATS
@@ -107,13 +110,11 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
         texts = read_chunk_texts(data)
         rows = load_vectors(data, mmap=True)
-        tokens = read_tokens(data) if manifest.pipeline.get("tokens") == PIPELINE_VERSIONS["tokens"] else None
-        if len(rows) != len(texts) or (tokens is not None and len(tokens) != len(texts)):
-            raise ValueError("vectors, tokens and chunks differ in number")
+        if len(rows) != len(texts):
+            raise ValueError("vectors and chunks differ in number")
     except (OSError, ValueError, RuntimeError, KeyError, pa.ArrowException):
         return {}, {}, {}
-    keys = [_text_key(text) for text in texts]
-    return docs, dict(zip(keys, rows, strict=True)), dict(zip(keys, tokens, strict=True)) if tokens else {}
+    return docs, {_text_key(text): rows[i] for i, text in enumerate(texts)}, tokens_by_text(data, texts)
 
 
 def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
@@ -150,8 +151,9 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progr
 
 def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
             progress: Progress | None) -> list[list[str]]:
-    """Each chunk's BM25 tokens, taken from `cache` where the text is unchanged."""
-    return _per_text(chunks, cache, engine.tokenize, "tokenising", progress)[0]
+    """Each chunk's BM25 tokens (`[""]` for none), taken from `cache` where the text is unchanged."""
+    tokens = _per_text(chunks, cache, engine.tokenize, "tokenising", progress)[0]
+    return [t or [""] for t in tokens]
 
 
 def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
@@ -180,9 +182,11 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     tokens = _tokens(chunks, tokens_cache, engine, progress)
     generation, tmp = new_generation(index_dir)
     write_store(tmp, chunks, scan.documents)
-    write_tokens(tmp, tokens)
+    write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir),
+                unchanged=scan.reused - set(read))  # a file the engine read is new or changed
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
-    _bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
+    save_tokens(tmp, tokens)
+    bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     publish(index_dir, tmp, generation, _manifest(embedder, corpus, scan, chunks, generation).to_dict())
@@ -229,7 +233,8 @@ def ensure_index(
     an older qa-bot (format, tokens or chunking) built it.
 
     Returns the index and whether it was (re)built. An index built by another
-    embedder is refused rather than silently replaced.
+    embedder is refused rather than silently replaced. While another build of the
+    same index runs, the current index is returned at once, with `updating` set.
     """
     manifest = load_manifest(index_dir)
     files = list_corpus(corpus) if Path(corpus).is_dir() else None
@@ -241,4 +246,18 @@ def ensure_index(
         logger.warning("the index in %s was written by an older qa-bot (format %s, tokens/chunks %s): rebuilding it "
                        "in format %s%s", index_dir, manifest.format_version, manifest.pipeline, FORMAT_VERSION,
                        ", reusing its vectors" if manifest.format_version in READABLE_FORMATS else "")
-    return build_index(corpus, index_dir, embedder, progress=progress, files=files), True
+    try:
+        return build_index(corpus, index_dir, embedder, progress=progress, files=files), True
+    except BuildLocked:
+        return _current_while_building(index_dir, embedder, manifest), False
+
+
+def _current_while_building(index_dir: Path, embedder: Embedder, manifest: Manifest | None) -> Index:
+    """The index as it is, marked `updating`, while another build of it runs: readers never wait
+    for writers. Without a usable index there is nothing to answer from: BuildLocked.
+    """
+    if manifest is None or not manifest.current:
+        raise BuildLocked(f"another qa-bot build is building the index in {index_dir}; wait for it to finish")
+    index = load_index(index_dir, embedder_name=embedder.name)
+    index.updating = True
+    return index

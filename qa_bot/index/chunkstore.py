@@ -5,8 +5,6 @@
     documents.arrow    one row per document: source, meta (JSON), text, first_chunk,
                        chunks, and the facets a filter needs (province, provinces and
                        years the text names), worked out once at build time
-    tokens.arrow       each chunk's BM25 tokens (dictionary-encoded), so that a later
-                       build tokenises only the chunks whose text is new
 
 Opening a store maps the files and reads nothing else: a million chunks open in
 milliseconds, and a question reads only its hits' rows. Arrow IPC (uncompressed)
@@ -30,13 +28,11 @@ import pyarrow.ipc as ipc
 from ..ingest.provinces import document_province, find_provinces
 from ..schema import Chunk, Document
 
-__all__ = ["CHUNKS", "DOCUMENTS", "TOKENS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable",
-           "document_facets", "has_store", "read_tokens", "write_documents", "write_store", "write_token_ids",
-           "write_tokens"]
+__all__ = ["CHUNKS", "DOCUMENTS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable",
+           "document_facets", "has_store", "write_documents", "write_store"]
 
 CHUNKS = "chunks.arrow"
 DOCUMENTS = "documents.arrow"
-TOKENS = "tokens.arrow"
 BATCH_ROWS = 65_536
 _YEARS = re.compile(r"(?=(19\d\d|20\d\d))")  # every year a text contains, overlapping as `in` finds them
 
@@ -141,43 +137,6 @@ def write_store(folder: Path, chunks: Sequence[Chunk], documents: Sequence[Docum
     firsts = np.searchsorted(doc_rows, np.arange(len(documents))) if len(chunks) else counts
     facets = list(facets) if facets is not None else [document_facets(d) for d in documents]
     write_documents(folder, documents, firsts.tolist(), counts.tolist(), facets)
-
-
-def write_token_ids(folder: Path, batches: Iterable[tuple[np.ndarray, np.ndarray]], words: Sequence[str]) -> None:
-    """Write the chunks' tokens as ids into `words`, a batch of chunks at a time: in each
-    (offsets, ids), chunk c's tokens are ids[offsets[c]:offsets[c + 1]].
-    """
-    dictionary = pa.array(list(words), pa.string())
-    schema = pa.schema([("tokens", pa.list_(pa.dictionary(pa.int32(), pa.string())))])
-    with pa.OSFile(str(Path(folder) / TOKENS), "wb") as sink, ipc.new_file(sink, schema) as writer:
-        for offsets, ids in batches:
-            values = pa.DictionaryArray.from_arrays(pa.array(ids, pa.int32()), dictionary)
-            column = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
-            writer.write_batch(pa.record_batch([column], schema=schema))
-
-
-def write_tokens(folder: Path, tokens: Sequence[Sequence[str]]) -> None:
-    """Write each chunk's BM25 tokens (row i: chunk i)."""
-    vocabulary: dict[str, int] = {}
-    ids = [vocabulary.setdefault(t, len(vocabulary)) for chunk in tokens for t in chunk]
-    offsets = np.concatenate([[0], np.cumsum([len(chunk) for chunk in tokens], dtype=np.int64)])
-    write_token_ids(folder, [(offsets, np.asarray(ids, np.int32))], list(vocabulary))
-
-
-def read_tokens(folder: Path) -> list[list[str]] | None:
-    """Each chunk's BM25 tokens, or None when the folder has none (an older build)."""
-    path = Path(folder) / TOKENS
-    if not path.is_file():
-        return None
-    out: list[list[str]] = []
-    for batch in _Rows(path).batches:
-        column = batch.column("tokens")
-        values = column.flatten()
-        words = np.asarray(values.dictionary.to_pylist(), dtype=object)
-        ids, offsets = values.indices.to_numpy(), column.offsets.to_numpy()
-        offsets = offsets - offsets[0]
-        out.extend(words[ids[offsets[i]:offsets[i + 1]]].tolist() for i in range(len(column)))
-    return out
 
 
 def has_store(folder: Path) -> bool:

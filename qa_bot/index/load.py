@@ -8,6 +8,7 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
     dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
     bm25/              bm25s arrays (allow_pickle=False, memory-mapped)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
+    facts.sqlite       the facts read from the documents (fact_store.py)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Index:
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
     report: object = None  # build.BuildReport of the build that made it, when it was just built
+    updating: bool = False  # another build of this index was running when it was loaded
 
     @property
     def embedder_name(self) -> str:
@@ -63,6 +65,15 @@ class Index:
     def lexical(self) -> LexicalIndex:
         """The BM25 ranking over `bm25`."""
         return LexicalIndex(self.bm25)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Source → number of chunks (read from the documents' records, not by reading every chunk)."""
+        if isinstance(self.documents, DocumentTable):
+            return self.documents.chunk_counts()
+        counts: dict[str, int] = {}
+        for chunk in self.chunks:
+            counts[chunk.source] = counts.get(chunk.source, 0) + 1
+        return counts
 
     def subset(self, allows: Callable[[DocumentFacets], bool]) -> Subset:
         """The chunks of the documents whose facets `allows`."""

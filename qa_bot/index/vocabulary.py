@@ -15,7 +15,7 @@ from ..datafiles import read_lines
 from ..ingest.provinces import load_provinces
 from ..text import fold, normalize, syllables
 
-__all__ = ["Vocabulary", "build_vocabulary"]
+__all__ = ["Vocabulary", "build_vocabulary", "text_counts", "without_texts"]
 
 
 @dataclass(eq=False)
@@ -70,13 +70,29 @@ def build_vocabulary(texts: Iterable[str]) -> Vocabulary:
     bigrams: Counter = Counter()
 
     def count(text: str, times: int = 1) -> None:
-        words = [tok.lower() for tok, _, _ in syllables(normalize(text).text)]
+        ones, pairs = text_counts(text)
         for _ in range(times):
-            unigrams.update(words)
-            bigrams.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+            unigrams.update(ones)
+            bigrams.update(pairs)
 
     for text in texts:
         count(text)
     for phrase, weight in _general_phrases():
         count(phrase, weight)
     return Vocabulary(dict(unigrams), dict(bigrams))
+
+
+def text_counts(text: str) -> tuple[Counter, Counter]:
+    """The syllable and syllable-pair counts one text adds to a vocabulary."""
+    words = [tok.lower() for tok, _, _ in syllables(normalize(text).text)]
+    return Counter(words), Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+
+
+def without_texts(vocabulary: Vocabulary, texts: Iterable[str]) -> Vocabulary:
+    """`vocabulary` as if `texts` had never been counted (a removed document's)."""
+    unigrams, bigrams = Counter(vocabulary.unigrams), Counter(vocabulary.bigrams)
+    for text in texts:
+        ones, pairs = text_counts(text)
+        unigrams.subtract(ones)
+        bigrams.subtract(pairs)
+    return Vocabulary({k: v for k, v in unigrams.items() if v > 0}, {k: v for k, v in bigrams.items() if v > 0})

@@ -15,10 +15,22 @@ from .extract import SUFFIXES, detect_meta, extract
 if TYPE_CHECKING:
     from _hashlib import HASH
 
-__all__ = ["Problem", "CorpusFiles", "CorpusScan", "scan_corpus", "load_corpus", "corpus_files", "list_corpus",
-           "read_metadata", "MAX_FILE_BYTES"]
+__all__ = [
+    "REMOVED",
+    "Problem",
+    "CorpusFiles",
+    "CorpusScan",
+    "scan_corpus",
+    "load_corpus",
+    "corpus_files",
+    "file_key",
+    "list_corpus",
+    "read_metadata",
+    "MAX_FILE_BYTES",
+]
 
 METADATA_FILE = "metadata.jsonl"
+REMOVED = ".removed"  # documents taken out of the corpus (`qa-bot remove`, a replaced upload) are kept here
 MAX_FILE_BYTES = 50_000_000  # a larger file is reported, not read
 META_FIELDS = ("title", "province", "date", "outlet", "author")
 
@@ -34,12 +46,17 @@ class Problem:
         return f"skipped {self.source}: {self.reason}"
 
 
+def _kept(folder: Path, path: Path) -> bool:
+    """False for what lies in the corpus's `.removed/` folder (documents taken out of the index)."""
+    return REMOVED not in path.relative_to(folder).parts
+
+
 def corpus_files(folder: Path) -> list[Path]:
-    """The document files of `folder` (recursively), sorted, links not followed."""
+    """The document files of `folder` (recursively, `.removed/` left out), sorted, links not followed."""
     folder = Path(folder)
     return sorted(
         p for p in folder.rglob("*")
-        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.is_symlink()
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.is_symlink() and _kept(folder, p)
     )
 
 
@@ -59,7 +76,7 @@ def _shown(source: str) -> str:
 
 def _links(folder: Path) -> list[Path]:
     """Symbolic links with a document suffix: not followed, so reported."""
-    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.suffix.lower() in SUFFIXES)
+    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.suffix.lower() in SUFFIXES and _kept(folder, p))
 
 
 def read_metadata(folder: Path) -> dict[str, dict]:
@@ -129,7 +146,7 @@ def list_corpus(folder: Path) -> CorpusFiles:
     for path in corpus_files(folder):
         source = path.relative_to(folder).as_posix()
         try:
-            keys[source] = _file_key(path, metadata.get(source, {}))
+            keys[source] = file_key(path, metadata.get(source, {}))
         except OSError as err:
             keys[source] = None
             unreadable[source] = f"cannot read file ({err.strerror or err})"
@@ -148,7 +165,8 @@ class CorpusScan:
     fingerprint: str = ""  # of the files as they were when the scan began
 
 
-def _file_key(path: Path, sidecar: dict) -> str:
+def file_key(path: Path, sidecar: dict) -> str:
+    """The key an index keeps for a file: sha256 of its content and its sidecar metadata."""
     digest = _sha256(path)
     digest.update(json.dumps(sidecar, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
@@ -194,7 +212,7 @@ def _document(files: CorpusFiles, source: str, key: str, cache: dict, max_bytes:
     path = files.folder / source
     try:
         cached = cache.get(source)
-        if cached and cached[0] == key and path.stat().st_size <= max_bytes:
+        if cached and cached[0] == key and path.stat().st_size <= max_bytes and not _ocr_now(cached[1]):
             scan.reused.add(source)
             return cached[1]
         return read_document(path, source, files.metadata.get(source, {}), max_bytes)
@@ -203,6 +221,13 @@ def _document(files: CorpusFiles, source: str, key: str, cache: dict, max_bytes:
     except ExtractionError as err:
         scan.problems.append(Problem(source, str(err)))
     return None
+
+
+def _ocr_now(doc: Document) -> bool:
+    """True for a document with scanned pages left unread when Tesseract is now there to read them."""
+    from .ocr import tesseract_missing
+
+    return bool(doc.meta.get("unread_pages")) and not tesseract_missing()
 
 
 def load_corpus(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Problem]]:

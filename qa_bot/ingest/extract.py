@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
+from .ocr import ScanReader, tesseract_missing
+from .pages import find_headings
 from .provinces import find_provinces
 
 if TYPE_CHECKING:
+    import docx.document
     from lxml.etree import _Element
     from pypdf import PageObject
 
@@ -296,9 +299,11 @@ def _read_pdf(data: bytes) -> Extracted:
     except Exception as err:
         reason = "encrypted PDF (cannot decrypt)" if "crypt" in str(err).lower() else "not a PDF (truncated or damaged)"
         raise ExtractionError(reason) from None
-    text, spans = "", []
-    for page in pages:
+    text, spans, scans = "", [], ScanReader(data, len(pages))
+    for number, page in enumerate(pages):
         page_text = _pdf_lines(_tidy(_page_text(page)))
+        if scans.is_scan(number, page_text):  # no text layer: recognised from the image
+            page_text = _pdf_lines(_tidy(scans.read(number))) or page_text
         text += "\n\n" if text and page_text else ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
@@ -307,7 +312,10 @@ def _read_pdf(data: bytes) -> Extracted:
     title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "",
                    str(info.get("/Title") or ""))
     meta = {"title": title, "author": info.get("/Author"), "date": created and _iso(*created.groups())}
-    return Extracted(text, _clean_meta(meta), tuple(spans))
+    meta = {**_clean_meta(meta), **scans.meta()}
+    if not text.strip() and meta.get("unread_pages"):
+        raise ExtractionError(f"scanned PDF, no text layer: {tesseract_missing()}")
+    return Extracted(text, meta, tuple(spans))
 
 
 def _page_text(page: PageObject) -> str:
@@ -329,7 +337,15 @@ def _page_text(page: PageObject) -> str:
 
 def _form_values(page: PageObject) -> list[str]:
     """Text drawn by the page's widgets, in reading order: signed PDFs stamp the number
-    and date there, where extract_text() does not look. A text field's /V otherwise.
+    and date there, where extract_text() does not look.
+    """
+    found = [(-round(max(y0, y1) / 12), min(x0, x1), value) for value, (x0, y0, x1, y1) in form_fields(page)]
+    return [value for *_, value in sorted(found)]
+
+
+def form_fields(page: PageObject) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(value, rectangle) of each widget or free-text annotation of the page: the text its
+    appearance draws, a text field's /V otherwise.
     """
     import pypdf
     from pypdf.generic import DictionaryObject, NameObject
@@ -348,8 +364,8 @@ def _form_values(page: PageObject) -> list[str]:
         if not value.strip() and isinstance(annot.get("/V"), str):
             value = annot["/V"]
         x0, y0, x1, y1 = [float(v) for v in annot.get("/Rect") or [0, 0, 0, 0]]
-        found.append((-round(max(y0, y1) / 12), min(x0, x1), " ".join(value.split())))
-    return [value for *_, value in sorted(found)]
+        found.append((" ".join(value.split()), (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))))
+    return found
 
 
 # .docx -----------------------------------------------------------------------
@@ -371,7 +387,31 @@ def _read_docx(data: bytes) -> Extracted:
     blocks += _docx_blocks(document.element.body)
     core = document.core_properties
     meta = {"title": core.title, "author": core.author, "date": core.created and core.created.date().isoformat()}
-    return Extracted(_tidy("\n\n".join(b for b in blocks if b.strip())), _clean_meta(meta))
+    text = _tidy("\n\n".join(b for b in blocks if b.strip()))
+    meta = _clean_meta(meta)
+    with contextlib.suppress(Exception):  # a section is a nicety: a strange paragraph does not lose the text
+        if headings := find_headings(text, _docx_headings(document)):
+            meta["headings"] = headings
+    return Extracted(text, meta)
+
+
+def _docx_headings(document: docx.document.Document) -> list[str]:
+    """The body's headings: paragraphs styled Heading/Title or with an outline level, and
+    short paragraphs written all in bold ('Điều 5. …', 'II. KẾT QUẢ …' in official documents).
+    """
+    headings = []
+    for paragraph in document.paragraphs:
+        text = " ".join(paragraph.text.split())
+        if not re.search(r"[^\W\d_]", text) or len(text) > 150:
+            continue
+        style = paragraph.style.name.lower() if paragraph.style is not None else ""
+        outlined = paragraph._p.find(f".//{_W}outlineLvl") is not None
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+        bold = bool(runs) and all(run.bold or (run.bold is None and style_bold) for run in runs)
+        if style.startswith(("heading", "title")) or outlined or bold:
+            headings.append(text)
+    return headings
 
 
 def _check_zip(data: bytes) -> None:

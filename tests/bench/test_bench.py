@@ -40,7 +40,7 @@ def test_bench_runs_at_a_tiny_size_and_saves_its_json(tmp_path, corpus_index):
     figures = report["sizes"]["2000"]
     assert "error" not in figures["build"] and "error" not in figures["serve"] and "error" not in figures["peer"]
     assert figures["build"]["dense_spec"]["type"] == "flat" and figures["build"]["chunks"] == 2000
-    assert {"vectors.npy", "chunks.arrow", "documents.arrow", "tokens.arrow", "bm25/"} <= set(
+    assert {"vectors.npy", "chunks.arrow", "documents.arrow", "bm25/"} <= set(
         figures["build"]["disk_bytes"])
     filtered = figures["serve"]["filtered"]
     assert filtered["full_top10"] and filtered["only_allowed"] and filtered["allowed_chunks"] > 0

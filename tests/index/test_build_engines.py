@@ -7,9 +7,9 @@ import pytest
 from helpers import CORPUS
 
 from qa_bot.index.build import build_index
-from qa_bot.index.chunkstore import read_tokens
 from qa_bot.index.dense import load_vectors
 from qa_bot.index.engines import LocalEngine, RayEngine
+from qa_bot.index.tokens import load_tokens
 
 
 @pytest.mark.slow
@@ -27,7 +27,7 @@ def test_a_ray_build_gives_the_same_index_as_a_local_one(tmp_path, embedder):
     finally:
         ray.shutdown()
     assert list(remote.chunks) == list(here.chunks) and dict(remote.documents) == dict(here.documents)
-    assert read_tokens(remote.data) == read_tokens(here.data)
+    assert load_tokens(remote.data) == load_tokens(here.data)
     assert np.allclose(load_vectors(remote.data), load_vectors(here.data), atol=1e-5)
     assert [p.source for p in remote.problems] == [p.source for p in here.problems] == ["broken.pdf"]
     assert remote.report.embedded == len(here.chunks) and len(here.chunks) > 10

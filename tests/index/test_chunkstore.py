@@ -13,9 +13,7 @@ from qa_bot.index.chunkstore import (
     ChunkTable,
     DocumentTable,
     document_facets,
-    read_tokens,
     write_store,
-    write_tokens,
 )
 from qa_bot.index.load import load_index
 from qa_bot.index.manifest import FORMAT_VERSION
@@ -57,13 +55,6 @@ def test_chunks_out_of_document_order_are_refused(tmp_path):
         write_store(tmp_path, [chunks[2], chunks[0]], docs)
 
 
-def test_tokens_round_trip(tmp_path):
-    tokens = [["hà", "ha", "giang"], [], ["giang", "#2021"]]
-    write_tokens(tmp_path, tokens)
-    assert read_tokens(tmp_path) == tokens
-    assert read_tokens(tmp_path / "nowhere") is None
-
-
 def test_a_format_2_index_is_rebuilt_with_a_message_reusing_its_vectors(small_corpus, tmp_path, caplog):
     embedder = HashEmbedder()
     index_dir = tmp_path / "idx"
@@ -72,7 +63,7 @@ def test_a_format_2_index_is_rebuilt_with_a_message_reusing_its_vectors(small_co
     # turn it into what qa-bot wrote before the chunk store: JSON lines, format 2
     write_jsonl(data / "chunks.jsonl", (c.to_dict() for c in index.chunks))
     write_jsonl(data / "documents.jsonl", (d.to_dict() for d in index.documents.values()))
-    for name in ("chunks.arrow", "documents.arrow", "tokens.arrow"):
+    for name in ("chunks.arrow", "documents.arrow"):
         (data / name).unlink()
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest["format_version"] = 2
