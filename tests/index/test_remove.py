@@ -10,8 +10,8 @@ from helpers import CORPUS, HashEmbedder
 from qa_bot.errors import BuildLocked, IndexUnusable
 from qa_bot.index import tokens as token_module
 from qa_bot.index import workers as workers_module
-from qa_bot.index.chunkstore import ChunkTable, DocumentTable
 from qa_bot.index.build import build_index, ensure_index
+from qa_bot.index.chunkstore import ChunkTable, DocumentTable
 from qa_bot.index.dense import load_vectors
 from qa_bot.index.remove import remove_documents
 from qa_bot.index.store import build_lock
