@@ -14,7 +14,6 @@ import json
 import math
 import os
 import threading
-from collections import Counter
 from pathlib import Path
 
 import streamlit as st
@@ -102,10 +101,9 @@ def open_qa() -> QA:
     if not job.finished.is_set():
         slot = st.empty()
         while not job.finished.wait(0.25):
-            if job.total:
-                slot.progress(job.done / job.total, text=T["building"].format(done=job.done, total=job.total))
-            else:
-                slot.progress(0.0, text=T["loading"])
+            label = T.get(f"stage_{job.stage}", T["building"] if job.total else T["loading"])
+            slot.progress(job.done / job.total if job.total else 0.0,
+                          text=label.format(done=job.done, total=job.total))
         slot.empty()
     if job.qa is None:
         loader.clear()  # try again on the next run
@@ -390,7 +388,7 @@ def replace_document(qa: QA, source: str, key: str) -> None:
 
 def documents_sidebar(qa: QA) -> None:
     """The indexed documents: title, province, date, number of chunks."""
-    chunks = Counter(c.source for c in qa.index.chunks)
+    chunks = qa.index.chunk_counts()
     st.subheader(T["documents"])
     st.caption(T["documents_count"].format(docs=len(qa.index.documents), chunks=len(qa.index.chunks),
                                            model=qa.index.embedder_name))

@@ -62,6 +62,8 @@ class _Progress:
         self.bar = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if not total:  # a step without a count (loading the model, the index)
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=f"{stage} {total} chunks", file=sys.stderr)
             self.bar.__enter__()
@@ -114,17 +116,24 @@ MAX_FILE_MB = click.option(
 @INDEX
 @EMBEDDER
 @MAX_FILE_MB
+@click.option("--workers", type=click.IntRange(min=1), default=None, envvar="QA_BOT_WORKERS",
+              help="Processes that tokenise and embed new chunks [one per core].")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+              help="Read, tokenise and embed on the Ray cluster at ADDRESS (ray://host:10001, auto, or local "
+                   "for a local cluster); needs the [ray] extra.")
 @milvus_options
-def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, milvus_uri: str | None,
-          collection: str) -> None:
+def build(corpus: Path, index_dir: Path, embedder: str, max_file_mb: float, workers: int | None,
+          ray_address: str | None, milvus_uri: str | None, collection: str) -> None:
     """(Re)build the index of a folder of documents (and push it to Milvus with --milvus)."""
     from .embedders import get_embedder
     from .errors import QaBotError
     from .index.build import build_index
+    from .index.engines import LocalEngine, RayEngine
 
     try:
+        engine = RayEngine(ray_address, workers) if ray_address else LocalEngine(workers)
         index = build_index(corpus, index_dir, get_embedder(embedder), progress=_Progress(),
-                            max_bytes=int(max_file_mb * 1_000_000))
+                            max_bytes=int(max_file_mb * 1_000_000), engine=engine)
     except QaBotError as err:
         raise click.ClickException(str(err)) from None
     for problem in index.problems:
@@ -491,6 +500,8 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
               help="Largest size the LangChain stack is run at.")
 @click.option("--threads", type=click.IntRange(min=0), default=1, show_default=True,
               help="OpenMP threads of the measured processes (0: the libraries' default).")
+@click.option("--pool", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder keeping the tokenised sentences between runs (generated once, ~5 min on 2 cores).")
 @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Questions with evidence (JSONL) for recall@5 of both stacks on the bundled corpus "
                    "[tests/data/dev.jsonl when it exists].")
@@ -498,7 +509,8 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 @INDEX
 @EMBEDDER
 def bench(sizes: list[int], queries: int | None, out: Path | None, no_peer: bool, quick: bool, texts: Path | None,
-          peer_max: int, threads: int, questions: Path | None, corpus: Path, index_dir: Path, embedder: str) -> None:
+          peer_max: int, threads: int, pool: Path | None, questions: Path | None, corpus: Path, index_dir: Path,
+          embedder: str) -> None:
     """Measure build, size, memory and query speed at each size, and against LangChain."""
     from .bench.run import BenchConfig, format_tables, run_bench
 
@@ -506,7 +518,7 @@ def bench(sizes: list[int], queries: int | None, out: Path | None, no_peer: bool
         questions = Path("tests/data/dev.jsonl")
     config = BenchConfig(sizes, queries or (20 if quick else 100), out, peer=not no_peer, quick=quick, corpus=corpus,
                          index=index_dir, dev=questions, embedder=embedder, texts=texts, peer_max=peer_max,
-                         threads=threads)
+                         threads=threads, pool=pool)
     try:
         report = run_bench(config, progress=lambda line: click.echo(f"· {line}", err=True))
     except ValueError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from .answer.select import choose
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
+from .index.subset import Subset
 from .ingest.pages import cite
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
@@ -28,7 +30,6 @@ from .schema import Answer, Hit, Result
 __all__ = ["MAX_QUESTION_CHARS", "QA"]
 
 MAX_QUESTION_CHARS = 2000
-FILTERED_DEPTH = 5000  # chunks each ranking looks at when filters are set
 
 BackendFactory = Callable[[Index], Backend]
 
@@ -63,6 +64,7 @@ class QA:
         self.index = index
         self.embedder = embedder
         self.backend = backend
+        self._subsets: dict[Filters, Subset] = {}  # the chunks each recent filter allows
         analyze("khởi động", index.vocabulary)  # load the segmenter now, not on the first question
 
     @classmethod
@@ -76,14 +78,31 @@ class QA:
         progress: Progress | None = None,
     ) -> QA:
         """Load the index of `corpus` from `index_dir`, building it first when needed, and
-        search it through `backend(index)`.
+        search it through `backend(index)`. `progress(stage, done, total)` hears each step
+        ("model", "index", "search" with total 0; a build's stages with counts).
         """
-        model = get_embedder(embedder)
-        if corpus is None:
-            index = load_index(index_dir, embedder_name=model.name)
-        else:
-            index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
-        return cls(index, model, backend(index))
+        def stage(name: str) -> None:  # what it is doing, for a loading screen (no count: total 0)
+            if progress:
+                progress(name, 0, 0)
+
+        with ThreadPoolExecutor(1) as pool:  # the model loads while the index opens
+            stage("model")
+            loading = pool.submit(get_embedder, embedder)
+            if corpus is None:
+                stage("index")
+                index = load_index(index_dir)
+                stage("search")
+                searcher = backend(index)
+                analyze("khởi động", index.vocabulary)  # the segmenter, while the model loads
+                model = loading.result()
+                index.manifest.check(Path(index_dir), model.name)
+            else:
+                model = loading.result()
+                stage("index")
+                index, _ = ensure_index(Path(corpus), Path(index_dir), model, progress=progress)
+                stage("search")
+                searcher = backend(index)
+        return cls(index, model, searcher)
 
     def ask(
         self,
@@ -149,13 +168,16 @@ class QA:
 
     def _filtered_search(self, query: Query, vector: np.ndarray | None, filters: Filters, k: int,
                          mode: str) -> list[Hit]:
-        """The best hits among the documents `filters` allow: both rankings go deep, so
-        that a small filtered part of a large corpus still fills the top `k`.
+        """The best hits among the documents `filters` allow: both rankings search only their
+        chunks, so that a small filtered part of a large corpus still fills the top `k`.
         """
-        allowed = {source for source, doc in self.index.documents.items() if filters.allows(doc)}
-        if not allowed:
+        subset = self._subsets.get(filters)
+        if subset is None:
+            subset = self.index.subset(filters.allows_facets)
+            if len(self._subsets) >= 32:
+                self._subsets.clear()
+            self._subsets[filters] = subset
+        if not len(subset):
             return []
-        depth = min(len(self.index.chunks), FILTERED_DEPTH)
-        hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=2 * depth,
-                      depth=depth, mode=mode, query_vector=vector)
-        return [h for h in hits if h.chunk.source in allowed][: max(k, 20)]
+        return search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
+                      mode=mode, subset=subset, query_vector=vector)

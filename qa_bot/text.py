@@ -8,6 +8,8 @@ the original string, so spans found in the matching form land on the source.
 from __future__ import annotations
 
 import re
+import sys
+import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -191,11 +193,31 @@ def _parts(token: str) -> list[str]:
     return [token, *(str(int(p)) if p.isdigit() else p for p in pieces)]
 
 
+# underthesea imports these optional pipelines eagerly when their libraries are installed: with
+# the [st] extra, `translate` alone pulls in transformers and torch (~5–15 s). qa-bot uses none.
+_UNUSED_UNDERTHESEA = ("pipeline.translate", "pipeline.classification", "pipeline.sentiment",
+                       "pipeline.dependency_parse", "pipeline.lang_detect", "agent")
+
+
+def underthesea() -> types.ModuleType:
+    """The underthesea package, imported without the optional pipelines qa-bot does not use."""
+    if "underthesea" in sys.modules:
+        return sys.modules["underthesea"]
+    blocked = [f"underthesea.{name}" for name in _UNUSED_UNDERTHESEA if f"underthesea.{name}" not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # an import of it fails: underthesea leaves it out
+    try:
+        import underthesea as package
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]  # a later explicit import still works
+    return package
+
+
 @lru_cache(maxsize=1)
 def _word_tokenize() -> Callable[[str], list[str]]:
-    from underthesea import word_tokenize
-
-    return word_tokenize
+    return underthesea().word_tokenize
 
 
 def compound_words(text: str) -> list[str]:

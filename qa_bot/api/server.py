@@ -155,9 +155,7 @@ def _add_documents(app: FastAPI, service: Service) -> None:
     def documents() -> list[dict]:
         """The indexed documents: source, title, province, date, outlet, characters, chunks, pages."""
         index = service.current().index
-        counts: dict[str, int] = {}
-        for chunk in index.chunks:
-            counts[chunk.source] = counts.get(chunk.source, 0) + 1
+        counts = index.chunk_counts()
         return [_document_record(doc, counts.get(source, 0)) for source, doc in sorted(index.documents.items())]
 
     @app.get("/documents/{source:path}/text", tags=["documents"], response_class=PlainTextResponse)

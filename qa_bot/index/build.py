@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import pyarrow as pa
 
 from .. import __version__
 from ..embedders import Embedder, same_model
@@ -29,18 +31,21 @@ from ..ingest.documents import (
     scan_corpus,
 )
 from ..schema import Chunk
+from .chunkstore import write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .engines import BuildEngine, LocalEngine
 from .fact_store import previous_generation, write_facts
-from .load import Index, load_index, read_documents
-from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, Manifest, load_manifest, now
+from .load import Index, load_index, read_chunk_texts, read_documents
+from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
 from .sentences import build_sentence_vectors, previous_sentence_vectors
-from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
-from .tokens import chunk_tokens, save_tokens, tokens_by_text
+from .store import build_lock, new_generation, publish
+from .tokens import save_tokens, tokens_by_text
 from .vocabulary import build_vocabulary
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "CHUNK_CHARS"]
 
 CHUNK_CHARS = 600
+logger = logging.getLogger("qa_bot")
 
 Progress = Callable[[str, int, int], None]
 
@@ -72,17 +77,17 @@ class BuildReport:
 def bm25_index(tokens: list[list[str]]) -> bm25s.BM25:
     """The lexical index of chunks given their tokens (`tokens.chunk_tokens`)."""
     bm25 = bm25s.BM25()
-    bm25.index(tokens, show_progress=False)
+    bm25.index([t or [""] for t in tokens], show_progress=False)
     return bm25
 
 
 def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[Chunk], generation: str) -> Manifest:
-    import underthesea
+    from ..text import underthesea
 
     return Manifest(
         format_version=FORMAT_VERSION, qa_bot=__version__, created=now(), generation=generation,
         embedder=embedder.name, dim=int(embedder.dim), equivalent_to=tuple(getattr(embedder, "equivalent_to", ())),
-        text={"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea.__version__}"},
+        text={"unicode": "NFC", "fold": True, "segmenter": f"underthesea {underthesea().__version__}"},
         chunking={"max_chars": CHUNK_CHARS, "overlap_sentences": 1}, pipeline=PIPELINE_VERSIONS,
         dense=choose_spec(len(chunks)), corpus_path=str(Path(corpus).resolve()), fingerprint=scan.fingerprint,
         documents=len(scan.documents), chunks=len(chunks), files=scan.hashes,
@@ -96,53 +101,71 @@ def _text_key(text: str) -> str:
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
     """The previous build's documents (source → (hash, Document)), vectors and BM25 tokens
-    (text sha → row, tokens), when it was made by this format and embedder; empty otherwise.
+    (text sha → row, tokens), when it was made by this embedder in this format or one it
+    converts; empty otherwise.
     """
     manifest = load_manifest(index_dir)
-    if (manifest is None or manifest.format_version != FORMAT_VERSION
+    if (manifest is None or manifest.format_version not in READABLE_FORMATS
             or not same_model(manifest.embedder, embedder.name)):
         return {}, {}, {}
     data = Path(index_dir) / manifest.generation
     try:
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
-        chunks = read_jsonl(data / "chunks.jsonl")
-        rows = load_vectors(data)
-        if len(rows) != len(chunks):
+        texts = read_chunk_texts(data)
+        rows = load_vectors(data, mmap=True)
+        if len(rows) != len(texts):
             raise ValueError("vectors and chunks differ in number")
-    except (OSError, ValueError, RuntimeError, KeyError):
+    except (OSError, ValueError, RuntimeError, KeyError, pa.ArrowException):
         return {}, {}, {}
-    tokens = tokens_by_text(data, [c["text"] for c in chunks])
-    return docs, {_text_key(c["text"]): rows[i] for i, c in enumerate(chunks)}, tokens
+    return docs, {_text_key(text): rows[i] for i, text in enumerate(texts)}, tokens_by_text(data, texts)
 
 
 def _previous_sentences(index_dir: Path, embedder: Embedder) -> dict:
-    """The previous generation's sentence vectors (key → row) when this format and embedder made them."""
+    """The previous generation's sentence vectors (key → row) when this embedder made them."""
     manifest = load_manifest(index_dir)
-    if (manifest is None or manifest.format_version != FORMAT_VERSION
+    if (manifest is None or manifest.format_version not in READABLE_FORMATS
             or not same_model(manifest.embedder, embedder.name)):
         return {}
     return previous_sentence_vectors(Path(index_dir) / manifest.generation)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
-           report: BuildReport) -> np.ndarray:
-    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
-    todo = [c for c in chunks if _text_key(c.text) not in cache]
+def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
+              stage: str, progress: Progress | None) -> tuple[list, int]:
+    """`compute(texts, step)` of each chunk's text, taken from `cache` (text sha → value) where the
+    text is unchanged; each new text computed once. Returns the values in chunk order and how
+    many texts were new.
+    """
+    todo = list({key: c.text for c in chunks if (key := _text_key(c.text)) not in cache}.items())
     done = 0
 
     def step(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress("embedding", done, len(todo))
+            progress(stage, done, len(todo))
 
     if todo:
-        fresh = embedder.encode([c.text for c in todo], progress=step)
-        cache = {**cache, **{_text_key(c.text): v for c, v in zip(todo, fresh, strict=False)}}
-    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+        fresh = compute([text for _, text in todo], step)
+        cache = {**cache, **{key: value for (key, _), value in zip(todo, fresh, strict=True)}}
+    return [cache[_text_key(c.text)] for c in chunks], len(todo)
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
+           report: BuildReport, engine: BuildEngine) -> np.ndarray:
+    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
+    rows, report.embedded = _per_text(chunks, cache, lambda texts, step: engine.embed(texts, embedder, step),
+                                      "embedding", progress)
+    report.reused = len(chunks) - report.embedded  # repeats of a new text count as reused
     if not chunks:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack([cache[_text_key(c.text)] for c in chunks]), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
+
+
+def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
+            progress: Progress | None) -> list[list[str]]:
+    """Each chunk's BM25 tokens (`[""]` for none), taken from `cache` where the text is unchanged."""
+    tokens = _per_text(chunks, cache, engine.tokenize, "tokenising", progress)[0]
+    return [t or [""] for t in tokens]
 
 
 def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
@@ -160,21 +183,23 @@ def _compare(previous: dict, scan: CorpusScan) -> BuildReport:
 
 
 def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: Progress | None, max_bytes: int,
-                  files: CorpusFiles | None) -> BuildReport:
+                  files: CorpusFiles | None, engine: BuildEngine) -> BuildReport:
     previous_docs, vectors_cache, tokens_cache = _previous(index_dir, embedder)
-    scan = scan_corpus(corpus, cache=previous_docs, max_bytes=max_bytes, files=files)
+    files = files or list_corpus(corpus)
+    read = engine.extract(files, previous_docs, max_bytes)  # files the engine read already
+    scan = scan_corpus(corpus, cache={**previous_docs, **read}, max_bytes=max_bytes, files=files)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
-    vectors = _embed(chunks, embedder, vectors_cache, progress, report)
+    vectors = _embed(chunks, embedder, vectors_cache, progress, report, engine)
+    tokens = _tokens(chunks, tokens_cache, engine, progress)
     generation, tmp = new_generation(index_dir)
     documents = {d.source: d for d in scan.documents}
     report.sentences_embedded = build_sentence_vectors(tmp, chunks, documents, embedder,
                                                        _previous_sentences(index_dir, embedder), progress)
-    write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-    write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in scan.documents))
-    write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir), unchanged=scan.reused)
+    write_store(tmp, chunks, scan.documents)
+    write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir),
+                unchanged=scan.reused - set(read))  # a file the engine read is new or changed
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(chunks))))
-    tokens = chunk_tokens(chunks, tokens_cache)
     save_tokens(tmp, tokens)
     bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     vocabulary = build_vocabulary(d.text for d in scan.documents)
@@ -190,19 +215,24 @@ def build_index(
     progress: Progress | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     files: CorpusFiles | None = None,
+    workers: int | None = None,
+    engine: BuildEngine | None = None,
 ) -> Index:
     """Read, chunk, embed and index `corpus` into `index_dir`, atomically and incrementally.
 
     `progress(stage, done, total)` is called while embedding; the returned index
     carries what changed in `.report`. Files larger than `max_bytes` are reported,
     not read. A second build at the same time is refused (BuildLocked). `files` is
-    the corpus listing when the caller has made it already.
+    the corpus listing when the caller has made it already. New files are read, and new
+    chunks tokenised and embedded, by `engine` (engines.py: default, this machine with
+    `workers` processes, one per core; or a Ray cluster).
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
     if not corpus.is_dir():
         raise IndexUnusable(f"corpus folder not found: {corpus}")
     with build_lock(index_dir):
-        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files)
+        report = _build_locked(corpus, index_dir, embedder, progress, max_bytes, files,
+                               engine or LocalEngine(workers))
     index = load_index(index_dir, embedder_name=embedder.name)
     index.report = report
     return index
@@ -227,6 +257,10 @@ def ensure_index(
         manifest.check(Path(index_dir), embedder.name)
         if files is not None and manifest.fingerprint == files.fingerprint:
             return load_index(index_dir, embedder_name=embedder.name), False
+    elif manifest is not None:
+        logger.warning("the index in %s was written by an older qa-bot (format %s, tokens/chunks %s): rebuilding it "
+                       "in format %s%s", index_dir, manifest.format_version, manifest.pipeline, FORMAT_VERSION,
+                       ", reusing its vectors" if manifest.format_version in READABLE_FORMATS else "")
     try:
         return build_index(corpus, index_dir, embedder, progress=progress, files=files), True
     except BuildLocked:

@@ -2,11 +2,11 @@
 
 Files of one generation (`store.py` keeps the folder and its atomic switch; no pickle):
 
-    chunks.jsonl       row i is FAISS id i and BM25 document i
-    documents.jsonl    source, metadata and extracted text of each document
+    chunks.arrow       row i is FAISS id i and BM25 document i (chunkstore.py: memory-mapped,
+    documents.arrow    read row by row); source, metadata, text and facets of each document
     vectors.npy        float32 L2-normalised chunk vectors (allow_pickle=False)
     dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
-    bm25/              bm25s arrays (allow_pickle=False)
+    bm25/              bm25s arrays (allow_pickle=False, memory-mapped)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
     sentences.npy …    a vector per distinct sentence, for the answer layer (sentences.py)
     facts.sqlite       the facts read from the documents (fact_store.py)
@@ -15,21 +15,27 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
+import numpy as np
 
 from ..errors import IndexUnusable
 from ..ingest.documents import Problem
 from ..schema import Chunk, Document
+from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_facets, has_store
 from .dense import load_dense
+from .lexical import LexicalIndex
 from .manifest import FORMAT_VERSION, Manifest
 from .sentences import SentenceVectors, load_sentence_vectors
 from .store import read_jsonl, read_manifest
+from .subset import Subset
 from .vocabulary import Vocabulary
 
-__all__ = ["Index", "load_index", "read_documents"]
+__all__ = ["Index", "load_index", "read_chunk_texts", "read_documents"]
 
 
 @dataclass
@@ -38,8 +44,8 @@ class Index:
 
     path: Path
     manifest: Manifest
-    chunks: list[Chunk]
-    documents: dict[str, Document]
+    chunks: Sequence[Chunk]  # chunkstore.ChunkTable when loaded: rows read on access
+    documents: Mapping[str, Document]  # chunkstore.DocumentTable when loaded
     dense: object  # faiss.Index or dense.RescoredIndex: `search(queries, k)` and `ntotal`
     bm25: bm25s.BM25
     vocabulary: Vocabulary
@@ -58,13 +64,49 @@ class Index:
         """The folder of this generation's files."""
         return self.path / self.manifest.generation
 
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 ranking over `bm25`."""
+        return LexicalIndex(self.bm25)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Source → number of chunks (read from the documents' records, not by reading every chunk)."""
+        if isinstance(self.documents, DocumentTable):
+            return self.documents.chunk_counts()
+        counts: dict[str, int] = {}
+        for chunk in self.chunks:
+            counts[chunk.source] = counts.get(chunk.source, 0) + 1
+        return counts
+
+    def subset(self, allows: Callable[[DocumentFacets], bool]) -> Subset:
+        """The chunks of the documents whose facets `allows`."""
+        if isinstance(self.documents, DocumentTable):
+            rows = [row for row, facets in enumerate(self.documents.facets) if allows(facets)]
+            ids = self.documents.chunk_ranges(rows)
+            sources = tuple(self.documents.sources[row] for row in rows)
+        else:  # records held in memory (an index made by hand)
+            sources = tuple(s for s, doc in self.documents.items() if allows(document_facets(doc)))
+            kept = set(sources)
+            ids = np.asarray([c.id for c in self.chunks if c.source in kept], dtype=np.int64)
+        return Subset(ids, sources, len(self.chunks))
+
 
 def read_documents(folder: Path) -> dict[str, Document]:
-    """Source → Document of a generation folder's documents.jsonl."""
+    """Source → Document of a generation folder (its store, or the documents.jsonl of format 2)."""
+    if has_store(folder):
+        table = DocumentTable(folder)
+        return {source: table[source] for source in table}
     return {
         r["source"]: Document(r["source"], r["text"], r.get("meta") or {})
         for r in read_jsonl(Path(folder) / "documents.jsonl")
     }
+
+
+def read_chunk_texts(folder: Path) -> list[str]:
+    """The text of every chunk of a generation folder, in id order (either format)."""
+    if has_store(folder):
+        return list(ChunkTable(folder, DocumentTable(folder)).texts())
+    return [r["text"] for r in read_jsonl(Path(folder) / "chunks.jsonl")]
 
 
 def _manifest_of(index_dir: Path) -> Manifest:
@@ -90,13 +132,14 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     manifest = _manifest_of(index_dir)
     manifest.check(index_dir, embedder_name)
     data = index_dir / manifest.generation
-    if not (data / "chunks.jsonl").is_file():
+    if not has_store(data):
         raise IndexUnusable(f"the index in {index_dir} is incomplete: "
                             f"rebuild it with `qa-bot build --index {index_dir}`")
-    chunks = [Chunk.from_dict(r) for r in read_jsonl(data / "chunks.jsonl")]
+    documents = DocumentTable(data)
+    chunks = ChunkTable(data, documents)
     dense = load_dense(data, manifest.dense)
-    bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0)
+    bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0, mmap=True)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     problems = [Problem(p["source"], p["reason"]) for p in manifest.problems]
-    return Index(index_dir, manifest, chunks, read_documents(data), dense, bm25, vocabulary, problems,
+    return Index(index_dir, manifest, chunks, documents, dense, bm25, vocabulary, problems,
                  load_sentence_vectors(data))

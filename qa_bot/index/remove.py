@@ -15,16 +15,18 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import IndexUnusable
 from ..ingest.documents import REMOVED, list_corpus
-from ..schema import Chunk
 from .build import bm25_index
+from .chunkstore import ChunkTable, DocumentTable, write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .fact_store import write_facts
-from .load import Index, load_index, read_documents
+from .load import Index, load_index
 from .manifest import Manifest, load_manifest, now
 from .sentences import keep_sentence_vectors
-from .store import build_lock, new_generation, publish, read_jsonl, write_jsonl
+from .store import build_lock, new_generation, publish
 from .tokens import chunk_tokens, copy_tokens, load_tokens, save_tokens
 from .vocabulary import Vocabulary, without_texts
 
@@ -116,30 +118,31 @@ def remove_documents(corpus: Path, index_dir: Path, names: list[str], embedder_n
 def _write_without(corpus: Path, index_dir: Path, manifest: Manifest, gone: set[str], report: RemoveReport) -> None:
     """Publish a generation of the current one without the documents `gone`."""
     data = index_dir / manifest.generation
-    records = read_jsonl(data / "chunks.jsonl")
-    keep = [i for i, record in enumerate(records) if record["source"] not in gone]
-    kept = [{**records[i], "id": row} for row, i in enumerate(keep)]  # ids are rows: numbered again
-    documents = read_documents(data)
+    documents = DocumentTable(data)
+    records = ChunkTable(data, documents)
+    gone_rows = [row for row, source in enumerate(documents.sources) if source in gone]
+    keep = np.flatnonzero(~np.isin(records.document_rows, gone_rows)).tolist()
+    kept = [replace(records[i], id=row) for row, i in enumerate(keep)]  # ids are rows: numbered again
     vectors = load_vectors(data)[keep]
     saved = load_tokens(data)
     if saved is not None and len(saved) == len(records):
         tokens = [saved[i] for i in keep]
     else:  # a generation of an older qa-bot: tokenised again
-        tokens = chunk_tokens([Chunk.from_dict(record) for record in kept])
+        tokens = chunk_tokens(kept)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     vocabulary = without_texts(vocabulary, (documents[s].text for s in gone if s in documents))
     generation, tmp = new_generation(index_dir)
-    write_jsonl(tmp / "chunks.jsonl", kept)
-    write_jsonl(tmp / "documents.jsonl", (d.to_dict() for s, d in documents.items() if s not in gone))
+    left = [row for row, source in enumerate(documents.sources) if source not in gone]
+    write_store(tmp, kept, [documents[documents.sources[row]] for row in left],
+                facets=[documents.facets[row] for row in left])  # facets kept, not worked out again
     save_dense(tmp, vectors, build_dense(vectors, choose_spec(len(kept))))
     if saved is None or not copy_tokens(data, tmp, keep):
         save_tokens(tmp, tokens)
     bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     keep_sentence_vectors(data, tmp, keep)
-    remaining = [d for s, d in documents.items() if s not in gone]
-    write_facts(tmp, remaining, [Chunk.from_dict(record) for record in kept], previous=data,
-                unchanged=[d.source for d in remaining])
+    remaining = [documents[documents.sources[row]] for row in left]
+    write_facts(tmp, remaining, kept, previous=data, unchanged=[d.source for d in remaining])
     files = {s: key for s, key in manifest.files.items() if s not in gone}
     fingerprint = _fingerprint(corpus, files)
     report.corpus_changed = not fingerprint

@@ -10,7 +10,7 @@ there). Files of a generation:
     sentence_rows.npy      int32 row of each sentence of each chunk, chunk after chunk
     sentence_offsets.npy   int64: chunk i's rows are sentence_rows[offsets[i]:offsets[i+1]]
 
-A sentence shared by two overlapping chunks has one row. Vectors are float16:
+A sentence text shared by two overlapping chunks, or repeated anywhere, has one row. Vectors are float16:
 half the disk of float32; cosines move by < 1e-3.
 """
 
@@ -51,18 +51,19 @@ class SentenceVectors:
 
 
 def _table(chunks: list[Chunk], documents: dict[str, Document]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The distinct sentence texts, and each chunk's rows into them."""
+    """The distinct sentence texts, and each chunk's rows into them (a text repeated across
+    chunks or documents, a header or a signature block, has one row)."""
     texts: list[str] = []
-    row_of: dict[tuple[str, int, int], int] = {}
+    row_of: dict[str, int] = {}
     rows, offsets = [], [0]
     for chunk in chunks:
         text = documents[chunk.source].text
         for start, end in chunk.sentences:
-            span = (chunk.source, start, end)
-            if span not in row_of:
-                row_of[span] = len(texts)
-                texts.append(text[start:end])
-            rows.append(row_of[span])
+            sentence = text[start:end]
+            if sentence not in row_of:
+                row_of[sentence] = len(texts)
+                texts.append(sentence)
+            rows.append(row_of[sentence])
         offsets.append(len(rows))
     return texts, np.asarray(rows, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
 

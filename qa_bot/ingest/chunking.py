@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from ..schema import Chunk, Document
-from ..text import normalize
+from ..text import normalize, underthesea
 
 __all__ = ["split_sentences", "chunk_document", "chunk_documents"]
 
@@ -20,9 +20,7 @@ _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+(?=\s)|$)", re.S)
 
 @lru_cache(maxsize=1)
 def _sent_tokenize() -> Callable[[str], list[str]]:
-    from underthesea import sent_tokenize
-
-    return sent_tokenize
+    return underthesea().sent_tokenize
 
 
 def _sentences_in_line(line: str) -> list[tuple[int, int]]:

@@ -12,9 +12,10 @@ import re
 from functools import lru_cache
 
 from ..datafiles import read_json
+from ..schema import Document
 from ..text import fold, normalize
 
-__all__ = ["load_provinces", "find_provinces"]
+__all__ = ["document_province", "find_provinces", "load_provinces"]
 
 # Phrases that contain a province name but are not about it (the Pacific Ocean).
 _NOT_PROVINCES = ("Thái Bình Dương",)
@@ -99,3 +100,14 @@ def find_provinces(text: str) -> list[tuple[str, int, int]]:
         start, end = matching.to_source(match.start(), match.end())
         found.append((name, start, end))
     return found
+
+
+def document_province(doc: Document) -> str | None:
+    """The document's province: from its metadata, else the one its text names most."""
+    if doc.meta.get("province"):
+        return doc.meta["province"]
+    names = [name for name, _, _ in find_provinces(doc.text[:5000])]
+    if not names:
+        return None
+    top = max(set(names), key=names.count)
+    return top if names.count(top) >= 2 else None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..ingest.provinces import find_provinces, load_provinces
+from ..index.chunkstore import DocumentFacets
+from ..ingest.provinces import document_province, find_provinces, load_provinces
 from ..schema import Document, Hit
 from ..text import YEAR, fold
 
@@ -34,17 +35,6 @@ def _provinces_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name, _, _ in find_provinces(text)))
 
 
-def document_province(doc: Document) -> str | None:
-    """The document's province: from its metadata, else the one its text names most."""
-    if doc.meta.get("province"):
-        return doc.meta["province"]
-    names = [name for name, _, _ in find_provinces(doc.text[:5000])]
-    if not names:
-        return None
-    top = max(set(names), key=names.count)
-    return top if names.count(top) >= 2 else None
-
-
 @dataclass(frozen=True)
 class Facets:
     """Provinces and years named in a question."""
@@ -62,8 +52,19 @@ class Facets:
             return False
         province = document_province(doc)
         if province is not None:
-            return province not in self.provinces and not self._merged_into(province, doc)
+            return province not in self.provinces and not self._merged_into(province, str(doc.meta.get("date") or ""))
         return not any(p in self.provinces for p in _provinces_in(doc.text))
+
+    def excludes_facets(self, facets: DocumentFacets) -> bool:
+        """`excludes` read from a document's facets (worked out at build time) instead of its text."""
+        year = facets.date[:4]
+        if self.years and year.isdigit() and all(y > year and y not in facets.years_named for y in self.years):
+            return True
+        if not self.provinces:
+            return False
+        if facets.province is not None:
+            return facets.province not in self.provinces and not self._merged_into(facets.province, facets.date)
+        return not any(p in self.provinces for p in facets.provinces_named)
 
     def _too_early(self, doc: Document) -> bool:
         year = str(doc.meta.get("date") or "")[:4]
@@ -71,11 +72,11 @@ class Facets:
             return False
         return all(y > year and y not in doc.text for y in self.years)
 
-    def _merged_into(self, province: str, doc: Document) -> bool:
+    def _merged_into(self, province: str, date: str) -> bool:
         """The question names the province that `province` became part of in the 2025
-        merger, and the document dates from after it.
+        merger, and the document (of `date`) dates from after it.
         """
-        if str(doc.meta.get("date") or "") < MERGER_DATE:
+        if date < MERGER_DATE:
             return False
         for record in load_provinces():
             if record["name"] == province and record.get("merged_into") in self.provinces:

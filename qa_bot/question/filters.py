@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..index.chunkstore import DocumentFacets
 from ..schema import Document
 from .facets import Facets, document_province
 
@@ -50,6 +51,19 @@ class Filters:
         if self.years:
             year = document_year(doc)
             if not any(year == y or ((year is None or year > y) and y in doc.text) for y in self.years):
+                return False
+        return True
+
+
+    def allows_facets(self, facets: DocumentFacets) -> bool:
+        """`allows`, read from a document's facets (worked out at build time) instead of its text."""
+        if self.sources and facets.source not in self.sources:
+            return False
+        if self.provinces and Facets(tuple(self.provinces)).excludes_facets(facets):
+            return False
+        if self.years:
+            year = facets.date[:4] if facets.date[:4].isdigit() else None
+            if not any(year == y or ((year is None or year > y) and y in facets.years_named) for y in self.years):
                 return False
         return True
 

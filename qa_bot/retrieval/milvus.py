@@ -4,7 +4,7 @@ A collection holds one row per chunk (written by `milvus_push.push`); its primar
 key is the chunk's row in the local index, so answer extraction still reads the
 chunks, documents and vocabulary of the (small) local index folder:
 
-    id                         INT64, the chunk's row in chunks.jsonl
+    id                         INT64, the chunk's row in the chunk store (chunks.arrow)
     dense                      FLOAT_VECTOR, the embedder's unit vector (FLAT, IP = cosine)
     sparse                     SPARSE_FLOAT_VECTOR, the chunk's BM25 weights (SPARSE_INVERTED_INDEX, IP)
     text, source, char_start, char_end    so that the collection describes itself
@@ -32,6 +32,7 @@ import numpy as np
 from ..embedders import same_model
 from ..errors import MilvusError
 from ..index.load import Index
+from ..index.subset import Subset
 from .fusion import RRF_K, Fused
 
 if TYPE_CHECKING:
@@ -177,19 +178,24 @@ class MilvusBackend:
         self.client, self.collection, self.bm25, self.target = client, collection, bm25, target
         self._request, self._ranker = AnnSearchRequest, RRFRanker(RRF_K)
 
-    def _requests(self, query_vector: np.ndarray | None, tokens: list[str], depth: int, mode: str) -> list:
+    def _requests(self, query_vector: np.ndarray | None, tokens: list[str], depth: int, mode: str,
+                  subset: Subset | None = None) -> list:
         requests = []
+        expr = {} if subset is None else {"expr": subset.milvus_filter()}
         if mode in ("hybrid", "dense"):
             vector = np.asarray(query_vector, dtype=np.float32).tolist()
-            requests.append(self._request([vector], "dense", {"metric_type": "IP"}, depth))
+            requests.append(self._request([vector], "dense", {"metric_type": "IP"}, depth, **expr))
         counts = query_counts(self.bm25, tokens) if mode in ("hybrid", "bm25") else {}
         if counts:
-            requests.append(self._request([counts], "sparse", {"metric_type": "IP"}, depth))
+            requests.append(self._request([counts], "sparse", {"metric_type": "IP"}, depth, **expr))
         return requests
 
-    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str) -> list[Fused]:
-        """The top `k` chunks; ties in fused score go to the higher cosine, as in `retrieve.rrf`."""
-        requests = self._requests(query_vector, tokens, depth, mode)
+    def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str,
+             subset: Subset | None = None) -> list[Fused]:
+        """The top `k` chunks (of `subset`'s documents, by a filter expression, when given); ties
+        in fused score go to the higher cosine, as in `retrieve.rrf`.
+        """
+        requests = self._requests(query_vector, tokens, depth, mode, subset)
         if not requests:
             return []
         dense = mode in ("hybrid", "dense")

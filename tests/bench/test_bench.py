@@ -40,7 +40,11 @@ def test_bench_runs_at_a_tiny_size_and_saves_its_json(tmp_path, corpus_index):
     figures = report["sizes"]["2000"]
     assert "error" not in figures["build"] and "error" not in figures["serve"] and "error" not in figures["peer"]
     assert figures["build"]["dense_spec"]["type"] == "flat" and figures["build"]["chunks"] == 2000
-    assert {"vectors.npy", "chunks.jsonl", "bm25/"} <= set(figures["build"]["disk_bytes"])
+    assert {"vectors.npy", "chunks.arrow", "documents.arrow", "bm25/"} <= set(
+        figures["build"]["disk_bytes"])
+    filtered = figures["serve"]["filtered"]
+    assert filtered["full_top10"] and filtered["only_allowed"] and filtered["allowed_chunks"] > 0
+    assert set(report["throughput"]) >= {"1", "2"} and report["pool"]["sentences"] >= 3000
     assert figures["serve"]["with_encoder"]["hybrid"]["n"] == 5
     assert report["dev"]["qa_bot_retrieval"]["recall@5"] > 0.5 and report["dev"]["peer"]["recall@5"] > 0.5
     assert "| 2,000 | flat" in result.output and "ivf_sq8_rescored" in result.output

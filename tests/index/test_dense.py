@@ -59,3 +59,23 @@ def test_an_index_of_an_older_tokenizer_is_rebuilt_reusing_its_vectors(small_cor
     again = load_index(index_dir)
     assert np.array_equal(again.dense.reconstruct_n(0, again.dense.ntotal),
                           first.dense.reconstruct_n(0, first.dense.ntotal))
+
+
+def test_a_filtered_search_returns_a_full_top_k_of_the_subset_only():
+    from qa_bot.index.dense import build_dense, choose_spec, search_subset
+    from qa_bot.index.subset import Subset
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((24_000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    spec = {**choose_spec(60_000), "nlist": 40, "train_size": 4_000}
+    index = build_dense(vectors, spec)
+    exact = build_dense(vectors, choose_spec(100))
+    query = vectors[5] + 0.1
+    for ids in (np.arange(0, 24_000, 2), np.arange(100, 130)):  # above and below EXACT_SUBSET_CHUNKS
+        subset = Subset(ids, (), len(vectors))
+        for searched in (index, exact):
+            scores, found = search_subset(searched, query, 20, subset)
+            truth = ids[np.argsort(-(vectors[ids] @ query), kind="stable")[:20]]
+            assert len(found) == 20 and set(found.tolist()) <= set(ids.tolist())
+            assert len(set(found.tolist()) & set(truth.tolist())) >= 19

@@ -9,10 +9,12 @@ from helpers import CORPUS, HashEmbedder
 
 from qa_bot.errors import BuildLocked, IndexUnusable
 from qa_bot.index import tokens as token_module
+from qa_bot.index import workers as workers_module
 from qa_bot.index.build import build_index, ensure_index
+from qa_bot.index.chunkstore import ChunkTable, DocumentTable
 from qa_bot.index.dense import load_vectors
 from qa_bot.index.remove import remove_documents
-from qa_bot.index.store import build_lock, read_jsonl
+from qa_bot.index.store import build_lock
 from qa_bot.index.tokens import load_tokens, save_tokens
 from qa_bot.pipeline import QA
 from qa_bot.retrieval.faiss import FaissBackend
@@ -132,11 +134,12 @@ def test_tokens_round_trip_and_builds_tokenise_only_new_chunks(small_corpus, tmp
     build_index(small_corpus, index_dir, HashEmbedder())
     calls = []
     real = token_module.lexical_tokens
-    monkeypatch.setattr(token_module, "lexical_tokens", lambda text: calls.append(text) or real(text))
+    # builds tokenise through index.workers (worker processes, or this one for few chunks)
+    monkeypatch.setattr(workers_module, "lexical_tokens", lambda text: calls.append(text) or real(text))
     (small_corpus / "c.txt").write_text("Tỉnh Cao Bằng có 7 sở thí điểm phần mềm một cửa.\n", encoding="utf-8")
     index = build_index(small_corpus, index_dir, HashEmbedder())
     assert calls and all("Cao Bằng" in text for text in calls)
     saved = load_tokens(index.data)
     assert len(saved) == len(index.chunks) and saved[-1] == real(index.chunks[-1].text)
     assert json.loads((index.data / "tokens" / "vocab.json").read_text(encoding="utf-8"))
-    assert len(read_jsonl(index.data / "chunks.jsonl")) == len(saved)
+    assert len(ChunkTable(index.data, DocumentTable(index.data))) == len(saved)

@@ -176,3 +176,16 @@ def test_cli_errors_are_messages_not_tracebacks(pushed, tmp_path):
     assert "pip install 'qa-bot[milvus]'" in runs["not installed"].stderr
     assert "cannot reach Milvus" in runs["unreachable"].stderr
     assert "qa-bot build --milvus" in runs["no database"].stderr
+
+
+def test_a_filter_expression_keeps_milvus_within_the_allowed_documents(qa, milvus_qa):
+    from qa_bot.question.filters import Filters
+
+    filters = Filters(sources=("002_6e1efe46115c1aa9.txt",))
+    subset = qa.index.subset(filters.allows_facets)
+    assert 0 < len(subset) < len(qa.index.chunks) / 4
+    question = "cải cách hành chính"
+    ours = qa.ask(question, k=10, filters=filters)
+    theirs = milvus_qa.ask(question, k=10, filters=filters)
+    assert len(theirs.hits) == min(10, len(subset)) and {h.chunk.source for h in theirs.hits} == set(filters.sources)
+    assert {h.chunk.id for h in theirs.hits} == {h.chunk.id for h in ours.hits}
