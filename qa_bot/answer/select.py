@@ -90,6 +90,8 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
         doc = documents[hit.chunk.source]
         context = f"{hit.chunk.text} {doc.title} {doc.meta.get('province', '')}"
         cosines = _cosines(hit, sentence_vectors, query_vector)
+        # a passage ranked without the dense model (BM25 alone) has no cosine: its best sentence's stands in
+        passage_cosine = hit.dense_score or (float(np.max(cosines)) if len(cosines) else 0.0)
         texts = [doc.text[start:end] for start, end in hit.chunk.sentences]
         for i, ((start, end), cosine) in enumerate(zip(hit.chunk.sentences, cosines, strict=True)):
             sentence = _normalized(texts[i])
@@ -97,7 +99,7 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
                 continue  # page clutter ('vn', 'Xác thực') is no answer
             typed, conflicts = typed_values(sentence.text, asked)
             neighbours = (texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
-            features = sentence_features(asked, sentence.text, context, rank, hit.dense_score, float(cosine),
+            features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
                                          typed, conflicts, doc.title, neighbours)
             found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
     _add_gaps(found)
