@@ -52,7 +52,8 @@ class SentenceVectors:
 
 def _table(chunks: list[Chunk], documents: dict[str, Document]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The distinct sentence texts, and each chunk's rows into them (a text repeated across
-    chunks or documents, a header or a signature block, has one row)."""
+    chunks or documents, a header or a signature block, has one row).
+    """
     texts: list[str] = []
     row_of: dict[str, int] = {}
     rows, offsets = [], [0]
