@@ -329,10 +329,12 @@ def remove(files: tuple[str, ...], corpus: Path, index_dir: Path) -> None:
 @click.option("--ablation", is_flag=True, help="Also run the baselines and each retriever alone.")
 @click.option("--save-questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With a feedback file: also write the questions made of it (JSONL) here.")
+@click.option("--misses", "show_misses", is_flag=True,
+              help="Also list each missed question: expected, got, and why (retrieval, sentence, span, abstention).")
 @milvus_options
 def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_json: bool, ablation: bool,
-             save_questions: Path | None, milvus_uri: str | None, collection: str) -> None:
-    """Score the answers to QUESTIONS (JSONL with answers/evidence), overall and per language.
+             save_questions: Path | None, show_misses: bool, milvus_uri: str | None, collection: str) -> None:
+    """Score the answers to QUESTIONS (JSONL with answers/evidence), overall, per language and per kind.
 
     Questions with expected table `rows` (comparisons, rankings, figures over time) are
     scored by row recall, row precision and exact quotes instead.
@@ -343,7 +345,8 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
     """
     from .evaluation.ablation import run_ablation
     from .evaluation.feedback import feedback_questions, is_feedback
-    from .evaluation.metrics import format_table, load_questions, score
+    from .evaluation.metrics import format_table, load_questions, score, score_by_kind
+    from .evaluation.misses import format_misses, misses
     from .evaluation.tables import format_table_scores, is_table_set, score_tables
     from .index.store import write_jsonl
 
@@ -367,15 +370,23 @@ def evaluate(questions: Path, corpus: Path, index_dir: Path, embedder: str, as_j
         return
     if ablation:
         report = run_ablation(qa, items)
-    else:
-        report = score(items, [qa.ask(q["question"]).to_dict() for q in items])
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    elif ablation:
-        for name, table in report.items():
+        if as_json:
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        for name, table in ([] if as_json else report.items()):
             click.echo(f"\n## {name}\n{format_table(table)}")
-    else:
-        click.echo(format_table(report))
+        return
+    answers = [qa.ask(q["question"]).to_dict() for q in items]
+    report, by_kind = score(items, answers), score_by_kind(items, answers)
+    missed = misses(items, answers) if show_misses else None
+    if as_json:
+        extra = {"by_kind": by_kind} | ({"misses": missed} if missed is not None else {})
+        click.echo(json.dumps({**report, **extra}, ensure_ascii=False, indent=2))
+        return
+    click.echo(format_table(report))
+    if by_kind:
+        click.echo("\nper kind\n" + format_table(by_kind))
+    if missed is not None:
+        click.echo(format_misses(missed) or "\nno misses")
 
 
 def _facts_index(corpus: Path, index_dir: Path, embedder: str) -> Index:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from .answer.figures import figures_for
-from .answer.select import ABSTAIN_THRESHOLD, pick_answer
+from .answer.select import choose
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
@@ -22,7 +24,7 @@ from .ingest.pages import cite
 from .question.analysis import Query, analyze
 from .question.facets import Facets, place_names, split_by_facets
 from .question.filters import Filters
-from .retrieval.fusion import Backend, search
+from .retrieval.fusion import Backend, embed_query, search
 from .schema import Answer, Hit, Result
 
 __all__ = ["MAX_QUESTION_CHARS", "QA"]
@@ -106,7 +108,7 @@ class QA:
         self,
         question: str,
         k: int = 10,
-        threshold: float = ABSTAIN_THRESHOLD,
+        threshold: float | None = None,
         mode: str = "hybrid",
         filters: Filters | None = None,
     ) -> Result:
@@ -121,35 +123,51 @@ class QA:
         if not any(ch.isalnum() for ch in cleaned):
             return Result(question, None, [], None, 0.0, message="Câu hỏi trống: hãy nhập một câu hỏi.")
         query = analyze(cleaned, self.index.vocabulary)
-        if filters is not None and filters.active:
-            hits = self._filtered_search(query, filters, k, mode)
-        else:
-            hits = search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
-                          mode=mode)
-        result = self.answer_from(query, hits, k, threshold, filters)
+        hits, vector = self.retrieve(query, max(k, 20), mode, filters)
+        result = self.answer_from(query, hits, k, threshold, filters, vector)
         result.question, result.message = question, message
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float = ABSTAIN_THRESHOLD,
-                    filters: Filters | None = None) -> Result:
+    def retrieve(self, query: Query, k: int = 20, mode: str = "hybrid",
+                 filters: Filters | None = None) -> tuple[list[Hit], np.ndarray | None]:
+        """The top `k` hits for an analysed question, and its query vector (None for BM25 alone).
+
+        An English question that BM25 cannot match (`Query.lexical`) is ranked by the dense model alone.
+        """
+        if mode == "hybrid" and not query.lexical:
+            mode = "dense"
+        vector = embed_query(self.embedder, query.dense_text) if mode != "bm25" else None
+        if filters is not None and filters.active:
+            return self._filtered_search(query, vector, filters, k, mode), vector
+        return search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=k, mode=mode,
+                      query_vector=vector), vector
+
+    def answer_from(self, query: Query, hits: list[Hit], k: int = 10, threshold: float | None = None,
+                    filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Result:
         """The answer among `hits` (however they were retrieved): documents about another
-        province or year than the question's go last and never answer.
+        province or year than the question's go last and never answer; the others are
+        re-ranked by the evidence of their best sentence.
         """
         facets = query.facets if filters is None else filters.facets
         answerable, elsewhere = split_by_facets(hits, facets, self.index.documents)
-        hits = answerable + elsewhere
-        answer = pick_answer(query, answerable, self.index.documents, self.index.vocabulary, place_names(), threshold)
-        table, answer = figures_for(query, answer, self.index)
+        if query_vector is None:
+            query_vector = embed_query(self.embedder, query.dense_text)
+        choice = choose(query, answerable, self.index.documents, self.index.vocabulary, place_names(),
+                        self.index.sentences, query_vector, threshold=threshold)
+        table, answer = figures_for(query, choice.answer, self.index)
+        hits = choice.hits + elsewhere
         if answer is not None:
             hits = _answer_first(hits, answer)
-        return cite(Result(query.question, query, hits[:k], answer, 0.0, facets, table=table), self.index.documents)
+        result = Result(query.question, query, hits[:k], answer, 0.0, facets, table=table, confidence=choice.confidence)
+        return cite(result, self.index.documents)
 
     def facets_of(self, question: str) -> Facets:
         """The provinces and years `question` names, read as `ask` reads them (diacritics restored)."""
         return analyze(question, self.index.vocabulary).facets
 
-    def _filtered_search(self, query: Query, filters: Filters, k: int, mode: str) -> list[Hit]:
+    def _filtered_search(self, query: Query, vector: np.ndarray | None, filters: Filters, k: int,
+                         mode: str) -> list[Hit]:
         """The best hits among the documents `filters` allow: both rankings search only their
         chunks, so that a small filtered part of a large corpus still fills the top `k`.
         """
@@ -162,4 +180,4 @@ class QA:
         if not len(subset):
             return []
         return search(self.index, self.embedder, self.backend, query.dense_text, query.tokens, k=max(k, 20),
-                      mode=mode, subset=subset)
+                      mode=mode, subset=subset, query_vector=vector)

@@ -135,6 +135,7 @@ class Result:
     id: object = None
     extra: dict = field(default_factory=dict)
     table: object = None  # answer.table.Table: the figures a comparison asks for, or an answer's conflicting ones
+    confidence: float | None = None  # how likely the documents hold the answer (the answer layer's), abstained or not
 
     @property
     def abstained(self) -> bool:
@@ -157,4 +158,6 @@ class Result:
             record["expansions"] = [list(e) for e in self.query.expansions]
         if self.table is not None:
             record["table"] = self.table.to_dict()
+        if self.confidence is not None:
+            record["confidence"] = round(self.confidence, 4)
         return record

@@ -147,7 +147,12 @@ _TOKEN = re.compile(r"[^\W_]+(?:[.,/:\-][^\W_]+)*%?")
 
 def syllables(text: str) -> list[tuple[str, int, int]]:
     """Tokens of `text` (as written) with their [start, end) positions."""
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return list(_syllables(text))
+
+
+@lru_cache(maxsize=65_536)
+def _syllables(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text))
 
 
 _THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")

@@ -37,6 +37,7 @@ from .engines import BuildEngine, LocalEngine
 from .fact_store import previous_generation, write_facts
 from .load import Index, load_index, read_chunk_texts, read_documents
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
+from .sentences import build_sentence_vectors, previous_sentence_vectors
 from .store import build_lock, new_generation, publish
 from .tokens import save_tokens, tokens_by_text
 from .vocabulary import build_vocabulary
@@ -59,6 +60,7 @@ class BuildReport:
     unchanged: int = 0
     embedded: int = 0
     reused: int = 0
+    sentences_embedded: int = 0
     files: list[tuple[str, int, int]] = field(default_factory=list)  # source, characters, pages
 
     def lines(self) -> list[str]:
@@ -66,7 +68,8 @@ class BuildReport:
         out = [f"+ {s}" for s in self.added] + [f"~ {s}" for s in self.changed] + [f"- {s}" for s in self.removed]
         out.append(
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused"
+            f"{self.unchanged} unchanged; {self.embedded} chunks embedded, {self.reused} reused; "
+            f"{self.sentences_embedded} sentences embedded"
         )
         return out
 
@@ -115,6 +118,15 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     except (OSError, ValueError, RuntimeError, KeyError, pa.ArrowException):
         return {}, {}, {}
     return docs, {_text_key(text): rows[i] for i, text in enumerate(texts)}, tokens_by_text(data, texts)
+
+
+def _previous_sentences(index_dir: Path, embedder: Embedder) -> dict:
+    """The previous generation's sentence vectors (key → row) when this embedder made them."""
+    manifest = load_manifest(index_dir)
+    if (manifest is None or manifest.format_version not in READABLE_FORMATS
+            or not same_model(manifest.embedder, embedder.name)):
+        return {}
+    return previous_sentence_vectors(Path(index_dir) / manifest.generation)
 
 
 def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
@@ -181,6 +193,9 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     vectors = _embed(chunks, embedder, vectors_cache, progress, report, engine)
     tokens = _tokens(chunks, tokens_cache, engine, progress)
     generation, tmp = new_generation(index_dir)
+    documents = {d.source: d for d in scan.documents}
+    report.sentences_embedded = build_sentence_vectors(tmp, chunks, documents, embedder,
+                                                       _previous_sentences(index_dir, embedder), progress)
     write_store(tmp, chunks, scan.documents)
     write_facts(tmp, scan.documents, chunks, previous=previous_generation(index_dir),
                 unchanged=scan.reused - set(read))  # a file the engine read is new or changed

@@ -8,6 +8,7 @@ Files of one generation (`store.py` keeps the folder and its atomic switch; no p
     dense.faiss        the approximate dense index, above dense.EXACT_MAX_CHUNKS only
     bm25/              bm25s arrays (allow_pickle=False, memory-mapped)
     vocabulary.json    syllable counts, to restore diacritics and weigh terms
+    sentences.npy …    a vector per distinct sentence, for the answer layer (sentences.py)
     facts.sqlite       the facts read from the documents (fact_store.py)
 """
 
@@ -29,6 +30,7 @@ from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_face
 from .dense import load_dense
 from .lexical import LexicalIndex
 from .manifest import FORMAT_VERSION, Manifest
+from .sentences import SentenceVectors, load_sentence_vectors
 from .store import read_jsonl, read_manifest
 from .subset import Subset
 from .vocabulary import Vocabulary
@@ -48,6 +50,7 @@ class Index:
     bm25: bm25s.BM25
     vocabulary: Vocabulary
     problems: list[Problem] = field(default_factory=list)
+    sentences: SentenceVectors | None = None
     report: object = None  # build.BuildReport of the build that made it, when it was just built
     updating: bool = False  # another build of this index was running when it was loaded
 
@@ -138,4 +141,5 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0, mmap=True)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     problems = [Problem(p["source"], p["reason"]) for p in manifest.problems]
-    return Index(index_dir, manifest, chunks, documents, dense, bm25, vocabulary, problems)
+    return Index(index_dir, manifest, chunks, documents, dense, bm25, vocabulary, problems,
+                 load_sentence_vectors(data))

@@ -17,8 +17,9 @@ from .store import read_manifest
 
 __all__ = ["FORMAT_VERSION", "PIPELINE_VERSIONS", "READABLE_FORMATS", "Manifest", "load_manifest"]
 
-FORMAT_VERSION = 3  # 2: vectors.npy beside an optional approximate dense.faiss; 3: chunk store (Arrow)
-READABLE_FORMATS = (2, FORMAT_VERSION)  # formats whose documents and vectors a build reuses (converts)
+# 2: vectors.npy beside an optional approximate dense.faiss; 3: chunk store (Arrow); 4: sentence vectors
+FORMAT_VERSION = 4
+READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors a build reuses (converts)
 # Bump when lexical_tokens (text.py) or chunking (ingest/chunking.py) change what they
 # produce: an index built by an older qa-bot is then rebuilt by ensure_index.
 PIPELINE_VERSIONS = {"tokens": 1, "chunks": 1, "facts": 1}  # facts: the index has facts.sqlite

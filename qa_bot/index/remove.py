@@ -22,8 +22,10 @@ from ..ingest.documents import REMOVED, list_corpus
 from .build import bm25_index
 from .chunkstore import ChunkTable, DocumentTable, write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
+from .fact_store import write_facts
 from .load import Index, load_index
 from .manifest import Manifest, load_manifest, now
+from .sentences import keep_sentence_vectors
 from .store import build_lock, new_generation, publish
 from .tokens import chunk_tokens, copy_tokens, load_tokens, save_tokens
 from .vocabulary import Vocabulary, without_texts
@@ -138,6 +140,9 @@ def _write_without(corpus: Path, index_dir: Path, manifest: Manifest, gone: set[
         save_tokens(tmp, tokens)
     bm25_index(tokens).save(str(tmp / "bm25"), show_progress=False)
     (tmp / "vocabulary.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
+    keep_sentence_vectors(data, tmp, keep)
+    remaining = [documents[documents.sources[row]] for row in left]
+    write_facts(tmp, remaining, kept, previous=data, unchanged=[d.source for d in remaining])
     files = {s: key for s, key in manifest.files.items() if s not in gone}
     fingerprint = _fingerprint(corpus, files)
     report.corpus_changed = not fingerprint

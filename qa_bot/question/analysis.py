@@ -87,6 +87,15 @@ class Query:
     after_cue: list[str] = field(default_factory=list)  # folded words just after it (the unit)
     wants: str = ""  # 'percent' or 'rank' when the question asks for one
     english: bool = False
+    translated: float = 1.0  # share of an English question's content words the glossary put into Vietnamese
+
+    @property
+    def lexical(self) -> bool:
+        """Whether BM25 can match this question: Vietnamese, or English the glossary mostly
+        translated (measured: an English question whose words the glossary leaves mostly
+        untranslated ranks better by the dense model alone, docs/quality.md).
+        """
+        return not self.english or self.translated >= 0.5
 
     @property
     def years(self) -> tuple[str, ...]:
@@ -175,6 +184,18 @@ def _content_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+def _translated_share(text: str, rest: str) -> float:
+    """Share of the content words of an English question that the glossary translated.
+
+    >>> round(_translated_share("how many administrative procedures", "how many  "), 2)
+    1.0
+    """
+    stop = set(read_json("question_words.json")["stopwords_en"])
+    every = [w for w, _, _ in syllables(text.lower()) if w not in stop and len(w) > 1]
+    left = [w for w, _, _ in syllables(rest) if w not in stop and len(w) > 1]
+    return 1.0 - len(left) / len(every) if every else 0.0
+
+
 def _english_terms(rest: str, translations: list[tuple[str, str]]) -> list[str]:
     """Terms of an English question: its Vietnamese translations, and the words left
     untranslated (names such as 'Ha Giang'; unknown words count against an answer).
@@ -232,10 +253,12 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         matching = restore_diacritics(matching, vocabulary)
     expansions = _expand_abbreviations(matching)
     cue_text = matching
+    translated = 1.0
     if english:
         translations, rest, cue_text = _translate_english(matching)
         expansions += translations
         terms = _english_terms(rest, translations)
+        translated = _translated_share(matching, rest)
     else:
         terms = _content_terms(matching)
     extra = " ".join(other for _, other in expansions)
@@ -262,4 +285,5 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         after_cue=after_cue,
         wants=wants,
         english=english,
+        translated=translated,
     )

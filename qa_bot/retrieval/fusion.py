@@ -17,7 +17,7 @@ from ..index.load import Index
 from ..index.subset import Subset
 from ..schema import Hit
 
-__all__ = ["Backend", "Fused", "MODES", "NEAR_DUPLICATE", "RRF_K", "distinct", "rrf", "search"]
+__all__ = ["Backend", "Fused", "MODES", "NEAR_DUPLICATE", "RRF_K", "distinct", "embed_query", "rrf", "search"]
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9  # share of word pairs (Jaccard) from which two chunks count as one
@@ -70,15 +70,26 @@ def search(
     depth: int = 100,
     mode: str = "hybrid",
     subset: Subset | None = None,
+    query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25' (of `subset` when given)."""
+    """The top `k` chunks for a query, by `mode`: 'hybrid', 'dense' or 'bm25' (of `subset` when given).
+
+    `query_vector` is the embedded `dense_text` when the caller has it already.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose 'hybrid', 'dense' or 'bm25'")
-    query_vector = embedder.encode([dense_text], is_query=True)[0] if mode != "bm25" else None
+    if query_vector is None and mode != "bm25":
+        query_vector = embed_query(embedder, dense_text)
+    query_vector = query_vector if mode != "bm25" else None
     wanted = k + DUPLICATE_MARGIN  # room to drop near-duplicates and still return k
     fused = backend.rank(query_vector, tokens, wanted, depth, mode) if subset is None else \
         backend.rank(query_vector, tokens, wanted, depth, mode, subset=subset)
     return distinct([Hit(index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in fused], k)
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """The query vector of `text` ('query: ' prompt)."""
+    return embedder.encode([text], is_query=True)[0]
 
 
 def _bigrams(text: str) -> frozenset[tuple[str, str]]:

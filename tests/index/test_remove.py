@@ -48,12 +48,15 @@ def _qa(index, embedder):
 def test_a_removed_document_leaves_the_index_and_the_folder_and_stops_answering(corpus_copy, fake_embedder):
     corpus, index_dir = corpus_copy
     before = ensure_index(corpus, index_dir, fake_embedder)[0]
-    assert _qa(before, fake_embedder).ask(QUESTION).answer.source == GONE
+    assert _qa(before, fake_embedder).ask(QUESTION, threshold=0).answer.source == GONE  # fake vectors: no threshold
     index = remove_documents(corpus, index_dir, [GONE])
     assert index.report.removed == [GONE] and index.report.moved == [(GONE, f".removed/{GONE}")]
     assert not (corpus / GONE).exists() and (corpus / ".removed" / GONE).is_file()
     assert GONE not in index.documents and all(c.source != GONE for c in index.chunks)
     assert [c.id for c in index.chunks] == list(range(len(index.chunks)))
+    assert index.sentences is not None and len(index.sentences.offsets) == len(index.chunks) + 1
+    for chunk in index.chunks[:5]:  # each chunk keeps the vectors of its own sentences, none embedded again
+        assert len(index.sentences.of_chunk(chunk.id)) == len(chunk.sentences)
     assert index.report.chunks == len(before.chunks) - len(index.chunks) > 0
     result = _qa(index, fake_embedder).ask(QUESTION)
     assert all(h.chunk.source != GONE for h in result.hits)
@@ -111,7 +114,7 @@ def test_readers_answer_from_the_current_index_while_a_build_runs(corpus_copy, f
     with build_lock(index_dir):  # another build holds the index
         index, built = ensure_index(corpus, index_dir, fake_embedder)
         assert not built and index.updating and "new.txt" not in index.documents
-        assert _qa(index, fake_embedder).ask(QUESTION).answer.source == GONE
+        assert _qa(index, fake_embedder).ask(QUESTION, threshold=0).answer.source == GONE
         with pytest.raises(BuildLocked):
             remove_documents(corpus, index_dir, [GONE])
         assert (corpus / GONE).is_file()

@@ -1,0 +1,153 @@
+"""What the answer models read: named features of candidate sentences and spans.
+
+Every feature is general: question terms covered (rarity-weighted, diacritics
+folded, abbreviations spelled out), the dense model's similarity of question and
+sentence, the passage's rank, whether the sentence holds a value of the type
+asked, where a span lies relative to the question's words. Nothing names a
+corpus, a document or a question. The weights that combine them are fitted
+(`model.py`, `qa_bot.evaluation.fit`), not chosen by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..question.analysis import Query
+from ..text import fold, syllables
+from .terms import coverage, pair_coverage, proximity, term_set
+from .typed import TYPED_KINDS, Asked, Typed, unit_missing
+
+__all__ = ["KIND_GROUPS", "kind_group", "sentence_features", "span_features"]
+
+KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other")
+_GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
+             "quote": "entity", "list": "list", "describe": "describe", "reason": "reason"}
+_REASON_WORDS = re.compile(r"(?<!\w)(?:do|vi|boi|nho|nham|de|nguyen nhan|ly do)(?!\w)")
+GENERATORS = ("typed", "slot", "match", "reason", "sentence", "window", "clause")
+
+
+def kind_group(query: Query) -> str:
+    """The group of the question's kind the models tell apart."""
+    return _GROUP_OF.get(query.kind, "other")
+
+
+def _missing_weight(asked: Asked, present: frozenset[str]) -> float:
+    """The rarest question term absent from `present`, as a share of the rarest term's weight."""
+    weights = [asked.weight(t) for t in asked.terms]
+    if not weights:
+        return 0.0
+    missing = [asked.weight(t) for t in asked.terms if t not in present]
+    return max(missing, default=0.0) / max(weights)
+
+
+_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d+[.)]|[-–•+*])\s", re.IGNORECASE)
+
+
+def sentence_features(asked: Asked, sentence: str, context: str, rank: int, passage_cosine: float,
+                      cosine: float, typed: list[Typed], conflicts: int, title: str = "",
+                      neighbours: tuple[str, str] = ("", "")) -> dict[str, float]:
+    """The features of one candidate sentence of a passage ranked `rank` (0 first).
+
+    `context` is the passage with the document's title and province, `cosine` the
+    question–sentence similarity of the dense model, `typed` the values of the asked type
+    the sentence holds, `conflicts` how many values it holds of another year than asked,
+    `neighbours` the sentences before and after it in the passage (a list item reads with
+    the head that introduces it).
+    """
+    query, weight = asked.query, asked.weight
+    words = syllables(sentence)
+    present, around = term_set(sentence), term_set(context)
+    before, after = neighbours
+    best_fit = max((t.fit for t in typed), default=0.0) / asked.total
+    group = kind_group(query)
+    features = {
+        "coverage": coverage(query.terms, present, weight),
+        "context_coverage": coverage(query.terms, around, weight),
+        "pairs": pair_coverage(query.terms, query.matching, sentence, weight),
+        "missing": _missing_weight(asked, present | around),
+        "cosine": cosine,
+        "passage_cosine": passage_cosine,
+        "rank_inverse": 1.0 / (1 + rank),
+        "typed": float(bool(typed)),
+        "typed_fit": min(best_fit, 3.0),
+        "year_conflict": float(conflicts > 0 and not typed),
+        "unit_missing": float(bool(typed) and unit_missing(sentence, max(typed, key=lambda t: t.fit).span, query)),
+        "length": math.log1p(len(words)),
+        "short": float(len(words) < 6),
+        "novel": math.log1p(sum(1 for w, _, _ in words if fold(w.lower()) not in asked.terms)),
+        "reason_words": float(bool(_REASON_WORDS.search(fold(sentence.lower())))),
+        "with_previous": coverage(query.terms, present | term_set(before), weight),
+        "with_next": coverage(query.terms, present | term_set(after), weight),
+        "title_coverage": coverage(query.terms, term_set(title), weight),
+        "list_item": float(bool(_ITEM.match(sentence))),
+        "list_head": float(sentence.rstrip().endswith(":")),
+        "after_head": float(before.rstrip().endswith(":")),
+        "question_share": sum(fold(w.lower()) in asked.terms for w, _, _ in words) / max(1, len(words)),
+        "english": float(query.english),
+        "english_cosine": cosine * query.english,
+        "restored": float(query.restored is not None),
+    }
+    for name in KIND_GROUPS:
+        features[f"kind_{name}"] = float(group == name)
+        features[f"typed_{name}"] = features["typed"] * (group == name)
+    features["typed_asked"] = features["typed"] * (query.kind in TYPED_KINDS)
+    features["reason_asked"] = features["reason_words"] * (group == "reason")
+    return features
+
+
+def _value_features(span: tuple[int, int], typed: list[Typed], total: float) -> dict[str, float]:
+    """Whether the span holds the best-fitting value of the asked type, and how many others."""
+    if not typed:
+        return {}
+    best = max(typed, key=lambda t: t.fit)
+    inside = [t for t in typed if span[0] <= t.value[0] and t.value[1] <= span[1]]
+    return {
+        "holds_best_value": float(best in inside),
+        "other_values": float(sum(t is not best for t in inside)),
+        "best_inside_fit_gap": max((t.fit for t in inside), default=0.0) / total - best.fit / total,
+    }
+
+
+def span_features(asked: Asked, sentence: str, span: tuple[int, int], generators: set[str],
+                  typed_fit: float, typed: list[Typed] | None = None) -> dict[str, float]:
+    """The features of one candidate span of the chosen sentence.
+
+    `generators` names what proposed it (see GENERATORS); `typed_fit` is the fit of the
+    value of the asked type it is built around (0 when none); `typed` every value of the
+    asked type in the sentence.
+    """
+    start, end = span
+    text = sentence[start:end]
+    words = [fold(w.lower()) for w, _, _ in syllables(text)]
+    in_question = sum(w in asked.terms for w in words)
+    group = kind_group(asked.query)
+    terms = list(asked.terms)
+    features = {
+        "question_before": coverage(terms, term_set(sentence[:start]), asked.weight),
+        "question_after": coverage(terms, term_set(sentence[end:]), asked.weight),
+        "question_inside": coverage(terms, term_set(text), asked.weight),
+        "length": (end - start) / 120,
+        "length_squared": ((end - start) / 120) ** 2,
+        "words": math.log1p(len(words)),
+        "question_share": in_question / max(1, len(words)),
+        "novel": math.log1p(len(words) - in_question),
+        "near": min(proximity(sentence, start, end, asked.terms, asked.weight) / asked.total, 3.0),
+        "typed_fit": min(typed_fit / asked.total, 3.0),
+        "starts_sentence": float(not sentence[:start].strip()),
+        "starts_after_stop": float(sentence[:start].rstrip()[-1:] in (",", ";", ":", "(", "“", '"')),
+        "starts_after_colon": float(sentence[:start].rstrip().endswith(":")),
+        "ends_at_stop": float(sentence[end:].lstrip()[:1] in (",", ";", ".", ":", ")", "”", '"', "")),
+        "ends_sentence": float(not sentence[end:].strip(" .;!?")),
+        "position": start / max(1, len(sentence)),
+        "digits": float(any(ch.isdigit() for ch in text)),
+        "quoted": float("“" in text or '"' in text),
+        "capitals": float(sum(1 for w, _, _ in syllables(text) if w[:1].isupper()) >= 2),
+    }
+    features.update(_value_features(span, typed or [], asked.total))
+    for generator in GENERATORS:
+        made = float(generator in generators)
+        features[f"by_{generator}"] = made
+        for name in KIND_GROUPS:
+            features[f"by_{generator}_{name}"] = made * (group == name)
+    return features

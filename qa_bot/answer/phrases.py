@@ -1,0 +1,242 @@
+"""Answer spans that are phrases rather than values: the slot the question word stands for,
+a reason clause, a description, the whole sentence or a window of its clauses.
+
+Vietnamese keeps the question word in place (`Hà Giang có bao nhiêu TTHC đạt mức độ 4?`
+↔ `Hà Giang có 1.565 TTHC … mức độ 4`): the words before the question word are
+found in the sentence, then the words after it, and the slot is what lies between
+(or, lacking one side, runs to the clause end or from the clause start). A why
+question takes what follows `do`, `vì`, `nhờ`, `nhằm`…; every span ends at a word
+boundary, never inside a number or a quotation, and is at most MAX_SPAN characters.
+
+Every function works on a sentence's matching form (NFC) and returns
+(start, end) pairs into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..datafiles import read_json
+from ..text import fold, syllables
+from .spans import MAX_SPAN, clause_bounds
+
+__all__ = ["Slot", "match_spans", "question_slot", "reason_spans", "sentence_spans", "slot_spans", "window_spans"]
+
+_PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
+_REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
+            "vì", "do", "nhờ", "nhằm", "để", "tại")
+
+
+def _cut(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without surrounding spaces and punctuation, at most MAX_SPAN characters,
+    cut back to a word boundary outside a number and outside an open quotation.
+    """
+    while start < end and (text[start].isspace() or text[start] in ",;:-–—)"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:-–—("):
+        end -= 1
+    if end - start > MAX_SPAN:
+        end = start + MAX_SPAN
+        while end > start and not text[end].isspace():
+            end -= 1
+        while end > start and (text[end - 1] in ",;:-–—(" or text[end - 1].isspace()):
+            end -= 1
+    if text.count("”", start, end) > text.count("“", start, end):  # never start inside a quotation
+        opening = text.rfind("“", 0, start)
+        if opening >= 0 and end - opening <= MAX_SPAN:
+            start = opening
+        else:
+            start = text.index("”", start, end) + 1
+            while start < end and not text[start].isalnum() and text[start] != "“":
+                start += 1
+    if text.count("“", start, end) > text.count("”", start, end):  # never end inside a quotation
+        opening = text.rindex("“", start, end)
+        closing = text.find("”", end)
+        if 0 <= closing < start + MAX_SPAN:
+            end = closing + 1
+        elif opening > start:
+            end = opening
+            while end > start and text[end - 1].isspace():
+                end -= 1
+    return start, end
+
+
+def _cut_tail(text: str, start: int, end: int) -> tuple[int, int]:
+    """Like `_cut`, but a phrase longer than MAX_SPAN keeps its end and loses its beginning."""
+    start, end = _cut(text, start, end) if end - start <= MAX_SPAN else (start, end)
+    if end - start > MAX_SPAN:
+        start = end - MAX_SPAN
+        while start < end and not text[start - 1].isspace():
+            start += 1
+        start, end = _cut(text, start, end)
+    return start, end
+
+
+def _both_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The phrase cut to MAX_SPAN from its start, and from its end."""
+    return list(dict.fromkeys([_cut(text, start, end), _cut_tail(text, start, end)]))
+
+
+def _phrase_end(text: str, pos: int) -> int:
+    """Where the phrase that starts at `pos` ends: the next '.', ';', '!' or '?' (kept when it ends
+    the sentence), else the sentence end.
+    """
+    match = _PHRASE_END.search(text, pos)
+    if not match:
+        return len(text)
+    return len(text) if not text[match.start() + 1:].strip() else match.start()
+
+
+class Slot:
+    """The question around its question word: the folded syllables before and after it."""
+
+    def __init__(self, before: list[str], after: list[str]) -> None:
+        self.before, self.after = before, after
+
+    def __bool__(self) -> bool:
+        return bool(self.before or self.after)
+
+
+def _question_words() -> list[list[str]]:
+    cues = [cue for words in read_json("question_words.json")["kinds"].values() for cue in words]
+    return sorted((fold(c.lower()).split() for c in cues), key=len, reverse=True)
+
+
+def question_slot(question: str) -> Slot:
+    """The folded syllables before and after the question's first question word.
+
+    >>> s = question_slot("Hà Giang có bao nhiêu TTHC đạt mức độ 4?")
+    >>> s.before, s.after
+    (['ha', 'giang', 'co'], ['tthc', 'dat', 'muc', 'do', '4'])
+    """
+    words = [fold(w.lower()) for w, _, _ in syllables(question)]
+    best = None
+    for cue in _question_words():
+        for i in range(len(words) - len(cue) + 1):
+            if words[i:i + len(cue)] == cue and (best is None or i < best[0]):
+                best = (i, len(cue))
+    if best is None:
+        return Slot([], [])
+    i, n = best
+    return Slot(words[:i], words[i + n:])
+
+
+def _runs(tokens: list[tuple[str, int, int]], wanted: list[str], after: int) -> list[tuple[int, int, int]]:
+    """(length, start in `wanted`, start in `tokens`) of every maximal run of `wanted`'s syllables
+    found consecutively in `tokens` at or after offset `after`.
+    """
+    runs = []
+    for j in range(len(tokens)):
+        if tokens[j][1] < after:
+            continue
+        for i in range(len(wanted)):
+            if (i and j and tokens[j - 1][0] == wanted[i - 1]) or tokens[j][0] != wanted[i]:
+                continue  # not the start of a maximal run
+            n = 1
+            while j + n < len(tokens) and i + n < len(wanted) and tokens[j + n][0] == wanted[i + n]:
+                n += 1
+            runs.append((n, i, j))
+    return runs
+
+
+def _left_anchor(tokens: list[tuple[str, int, int]], before: list[str]) -> int:
+    """Where the sentence's match of the words before the question word ends (-1: none): the run
+    that reaches closest to the question word, the longest of those.
+    """
+    runs = _runs(tokens, before, -1)
+    if not runs:
+        return -1
+    n, _, j = max(runs, key=lambda r: (r[1] + r[0], r[0], r[2]))
+    return tokens[j + n - 1][2]
+
+
+def _right_anchor(tokens: list[tuple[str, int, int]], after_words: list[str], after: int) -> int:
+    """Where the sentence's match of the words after the question word starts (-1: none): the run
+    that starts closest to the question word, the longest, the first of those.
+    """
+    runs = _runs(tokens, after_words, after)
+    if not runs:
+        return -1
+    _, _, j = max(runs, key=lambda r: (-r[1], r[0], -r[2]))
+    return tokens[j][1]
+
+
+def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:
+    """The phrase the question word stands for: after the sentence's longest match of the words
+    before it, up to its match of the words after it (or to the phrase end), and before the
+    match of the words after it when nothing before matched.
+    """
+    if not slot:
+        return []
+    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    left = _left_anchor(tokens, slot.before)
+    right = _right_anchor(tokens, slot.after, max(left, 0))
+    left_n, right_n = left >= 0, right >= 0
+    found = []
+    if left_n and right_n and right > left:
+        found.append(_cut(text, left, right))
+        found.append(_cut(text, left, _phrase_end(text, right)))  # the slot and what it counts
+    if left_n:
+        found.append(_cut(text, left, clause_bounds(text, min(left + 1, len(text) - 1))[1]))
+        found.extend(_both_ends(text, left, _phrase_end(text, left)))
+    if right_n and right > 0:
+        found.append(_cut(text, clause_bounds(text, right - 1)[0], right))
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
+
+
+def match_spans(text: str, question: str) -> list[tuple[int, int]]:
+    """Around the sentence's longest run of the question's words (for questions with no question
+    word, or whose question word the sentence does not mirror): what follows it to the end of
+    its phrase, and what precedes it from the start of its clause.
+    """
+    words = [fold(w.lower()) for w, _, _ in syllables(question)]
+    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    runs = [r for r in _runs(tokens, words, -1) if r[0] >= 2]
+    if not runs:
+        return []
+    n, _, j = max(runs, key=lambda r: (r[0], -r[2]))
+    run_start, run_end = tokens[j][1], tokens[j + n - 1][2]
+    found = _both_ends(text, run_end, _phrase_end(text, run_end))
+    if run_start > 0:
+        found.append(_cut_tail(text, clause_bounds(text, run_start - 1)[0], run_start))
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
+
+
+def reason_spans(text: str) -> list[tuple[int, int]]:
+    """What follows a word that gives a reason or a purpose (`do`, `vì`, `nhờ`, `nhằm`…),
+    to the end of its phrase.
+    """
+    folded = fold(text.lower())
+    found = []
+    for marker in _REASONS:
+        for match in re.finditer(rf"(?<!\w){re.escape(fold(marker))}(?!\w)", folded):
+            found.extend(_both_ends(text, match.end(), _phrase_end(text, match.end())))
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 4]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The whole sentence, when it is short enough to be a span."""
+    start, end = _cut(text, 0, len(text))
+    return [(start, end)] if end > start and len(text.strip()) <= MAX_SPAN else []
+
+
+def window_spans(text: str) -> list[tuple[int, int]]:
+    """From each clause start, the longest run of whole clauses that fits in MAX_SPAN."""
+    starts, pos = [0], 0
+    while pos < len(text):
+        _, end = clause_bounds(text, pos)
+        if end >= len(text):
+            break
+        starts.append(end + 1)
+        pos = end + 1
+    found = []
+    for start in starts:
+        end, reach = start, start
+        while reach < len(text):
+            _, clause_end = clause_bounds(text, reach)
+            if clause_end - start > MAX_SPAN:
+                break
+            end, reach = clause_end, clause_end + 1
+        if end > start:
+            found.append(_cut(text, start, end))
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]

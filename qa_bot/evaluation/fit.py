@@ -1,0 +1,279 @@
+r"""Fit the answer models (`answer/model.py`) on training questions: a development tool.
+
+    python -m qa_bot.evaluation.fit --corpus DIR --index DIR --questions A.jsonl B.jsonl \\
+        [--unaccented] [--negatives] [--cv 5] [--out qa_bot/data/answer_model.json]
+
+For each question the product retrieves its passages as `ask` does; every candidate
+sentence becomes a row labelled by whether it holds a gold answer (the sentence
+model), every candidate span of the sentences that do becomes a row labelled by
+whether it holds one in at most 120 characters (the span model). With both
+fitted, each question's chosen answer becomes a row labelled by whether it is right
+(the confidence model); unanswerable questions, and with `--negatives` each
+question asked again without the passages of its gold source, are its negatives.
+Models are scikit-learn logistic regressions on standardised features (the `[fit]`
+extra), written as JSON: the product applies them with numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..answer.model import AnswerModels, LinearModel
+from ..answer.select import SentenceCandidate, choose, confidence_features, sentence_candidates, span_candidates
+from ..answer.terms import weights_of
+from ..answer.typed import Asked
+from ..datafiles import DATA
+from ..pipeline import QA
+from ..question.analysis import Query, analyze
+from ..question.facets import place_names, split_by_facets
+from ..schema import Hit
+from ..text import fold
+from .metrics import load_questions, normalize_for_scoring, span_correct
+
+__all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "main"]
+
+C = 1.0  # inverse L2 strength of every model
+
+
+@dataclass
+class Example:
+    """One training question with what retrieval found for it."""
+
+    item: dict
+    query: Query
+    vector: np.ndarray
+    hits: list[Hit]
+    gold: list[str] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the question has gold answers."""
+        return bool(self.gold)
+
+
+def _contains(text: str, gold: list[str]) -> bool:
+    text = normalize_for_scoring(text)
+    return any(normalize_for_scoring(g) in text for g in gold)
+
+
+def examples(qa: QA, items: list[dict], unaccented: bool = False, cache: dict | None = None) -> Iterator[Example]:
+    """Each question (and its copy without diacritics) with its retrieved, facet-filtered hits.
+
+    `cache` (question → its vector and hits, as JSON data) spares the retrieval when it is rerun
+    over the same index; it is filled as questions are retrieved.
+    """
+    cache = {} if cache is None else cache
+    for item in items:
+        variants = [item["question"]]
+        if unaccented and item.get("lang", "vi") == "vi" and fold(item["question"]) != item["question"]:
+            variants.append(fold(item["question"]).lower())
+        for question in variants:
+            query = analyze(question, qa.index.vocabulary)
+            if question not in cache:
+                hits, vector = qa.retrieve(query)
+                cache[question] = {"vector": vector.tolist(),
+                                   "hits": [[h.chunk.id, h.score, h.ranks, h.dense_score] for h in hits]}
+            record = cache[question]
+            vector = np.asarray(record["vector"], dtype=np.float32)
+            hits = [Hit(qa.index.chunks[i], score, ranks, cosine) for i, score, ranks, cosine in record["hits"]]
+            answerable, _ = split_by_facets(hits, query.facets, qa.index.documents)
+            gold = [] if item.get("kind") == "unanswerable" else list(item.get("answers") or [])
+            yield Example(item, query, vector, answerable, gold)
+
+
+def _candidates(qa: QA, ex: Example, hits: list[Hit] | None = None) -> tuple[Asked, list[SentenceCandidate]]:
+    asked = Asked.of(ex.query, weights_of(qa.index.vocabulary), place_names())
+    found = sentence_candidates(asked, ex.hits if hits is None else hits, qa.index.documents, qa.index.sentences,
+                                ex.vector)
+    return asked, found
+
+
+def _standardised(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    names = sorted({name for row in rows for name in row})
+    x = np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return names, (x - mean) / scale, mean, scale
+
+
+def fit_linear(rows: list[dict[str, float]], labels: list[int], c: float = C) -> LinearModel:
+    """A logistic regression on standardised features, as a LinearModel."""
+    from sklearn.linear_model import LogisticRegression
+
+    names, x, mean, scale = _standardised(rows)
+    model = LogisticRegression(C=c, max_iter=2000).fit(x, np.asarray(labels))
+    return LinearModel(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def fit_ranker(rows: list[dict[str, float]], labels: list[int], groups: list[int], c: float = C) -> LinearModel:
+    """A linear ranker fitted listwise: in each group (one question's candidates) the softmax of
+    the scores puts its mass on the right candidates (conditional logit, L2 penalty 1/(2c)).
+    Groups without a right candidate, or with only right ones, teach nothing and are left out.
+    """
+    from scipy.optimize import minimize
+
+    names, x, mean, scale = _standardised(rows)
+    y, g = np.asarray(labels, dtype=bool), np.asarray(groups)
+    order = np.argsort(g, kind="stable")
+    x, y, g = x[order], y[order], g[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    right_count = np.add.reduceat(y.astype(int), starts)
+    sizes = np.diff(np.r_[starts, len(g)])
+    keep = np.repeat((right_count > 0) & (right_count < sizes), sizes)
+    x, y, g = x[keep], y[keep], g[keep]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    member = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(g)]))
+
+    def log_sum(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        masked = np.where(mask, scores, -np.inf)
+        top = np.maximum.reduceat(masked, starts)
+        return top + np.log(np.add.reduceat(np.where(mask, np.exp(masked - top[member]), 0.0), starts))
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = x @ w
+        every, right = log_sum(scores, np.ones_like(y)), log_sum(scores, y)
+        p_every = np.exp(scores - every[member])
+        p_right = np.where(y, np.exp(scores - right[member]), 0.0)
+        return float(np.sum(every - right) + 0.5 * w @ w / c), (p_every - p_right) @ x + w / c
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    return LinearModel(tuple(names), mean, scale, w, 0.0)
+
+
+def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, list, list, list, list]:
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = [], [], [], [], [], []
+    for number, ex in enumerate(data):
+        if not ex.answerable:
+            continue
+        asked, found = _candidates(qa, ex)
+        for c in found:
+            label = _contains(c.text.text, ex.gold)
+            sentence_rows.append(c.features)
+            sentence_labels.append(int(label))
+            groups.append(number)
+            if label:
+                for s in span_candidates(asked, c):
+                    span_rows.append(s.features)
+                    span_labels.append(int(span_correct({"span": c.text.text[s.span[0]:s.span[1]]}, ex.gold)))
+                    span_groups.append(len(sentence_rows))
+    return sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups
+
+
+def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negatives: bool) -> tuple[list, list]:
+    """One row per question: the chosen answer's confidence features, labelled by whether the
+    documents retrieved hold the answer (abstaining on an answerable question is a miss even
+    when the answer found is wrong). With `negatives`, each answerable question is asked again
+    over its hits without the gold source, a negative when none of them holds a gold answer.
+    """
+    rows, labels = [], []
+    for ex in data:
+        runs = [(ex.hits, ex.answerable)]
+        if negatives and ex.answerable:
+            source = ex.item.get("source")
+            others = [h for h in ex.hits if h.chunk.source != source]
+            if not any(_contains(h.chunk.text, ex.gold) for h in others):
+                runs.append((others, False))
+        for hits, holds_answer in runs:
+            choice = choose(ex.query, hits, qa.index.documents, qa.index.vocabulary, place_names(),
+                            qa.index.sentences, ex.vector, models=models, threshold=-1.0)
+            if choice.answer is None:
+                continue
+            ranked = sorted(choice.sentences, key=lambda c: -c.logit)
+            span = max(choice.spans, key=lambda s: s.logit)
+            rows.append(confidence_features(ex.query, ranked, span))
+            labels.append(int(holds_answer))
+    return rows, labels
+
+
+def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abstain: float) -> float:
+    """The highest threshold that abstains on at most `max_false_abstain` of the answerable questions."""
+    held = np.sort(probabilities[np.asarray(answerable, dtype=bool)])
+    if len(held) == 0:
+        return 0.5
+    return float(held[int(np.floor(max_false_abstain * len(held)))])
+
+
+def _cv_top1(rows: list, labels: list, groups: list, folds: int, c: float = C) -> float:
+    """Share of groups whose top-scored candidate is right, each fold's groups scored by a ranker
+    fitted on the other folds (groups with no right candidate count as misses).
+    """
+    groups_arr, labels_arr = np.asarray(groups), np.asarray(labels)
+    unique = np.unique(groups_arr)
+    right = 0
+    for fold_number in range(folds):
+        test = set(unique[fold_number::folds])
+        train = [i for i, g in enumerate(groups) if g not in test]
+        model = fit_ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train], c)
+        for g in test:
+            idx = np.flatnonzero(groups_arr == g)
+            scores = model.logit([rows[i] for i in idx])
+            right += int(labels_arr[idx[int(np.argmax(scores))]])
+    return right / len(unique)
+
+
+def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
+               cv: int = 0, cv_c: list[float] | None = None) -> AnswerModels:
+    """The three answer models fitted on `data` (see the module docstring); `cv` folds report the
+    cross-validated top-1 of both rankers first.
+    """
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
+    print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
+          f"{len(span_rows)} spans ({sum(span_labels)} right)")
+    for c in (cv_c or [C]) if cv else []:
+        sentences = _cv_top1(sentence_rows, sentence_labels, groups, cv, c)
+        spans = _cv_top1(span_rows, span_labels, span_groups, cv, c)
+        print(f"cross-validated top-1, C={c}: sentence {sentences:.3f}, span in the right sentence {spans:.3f}")
+    placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    rankers = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
+                           fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
+    rows, labels = _confidence_rows(qa, data, rankers, negatives)
+    confidence = fit_linear(rows, labels)
+    threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
+    about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),
+             "span_rows": len(span_rows), "confidence_rows": len(rows), "negatives": negatives,
+             "max_false_abstain": max_false_abstain, "c": C}
+    return AnswerModels(rankers.sentence, rankers.span, confidence, threshold, about)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fit the three answer models and write them as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, nargs="+", required=True)
+    parser.add_argument("--unaccented", action="store_true", help="also each Vietnamese question without diacritics")
+    parser.add_argument("--negatives", action="store_true", help="also each question without its gold source")
+    parser.add_argument("--cv", type=int, default=0, help="report the cross-validated top-1 of both rankers")
+    parser.add_argument("--cv-c", type=float, nargs="*", default=None, help="regularisation values to compare")
+    parser.add_argument("--max-false-abstain", type=float, default=0.02)
+    parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
+    parser.add_argument("--retrieval-cache", type=Path, default=None,
+                        help="JSON file of each question's retrieval, reused when it exists (same index only)")
+    args = parser.parse_args(argv)
+    from ..retrieval.faiss import FaissBackend
+
+    qa = QA.open(args.corpus, args.index, backend=FaissBackend)
+    items = [q for path in args.questions for q in load_questions(path)]
+    started = time.perf_counter()
+    cache_path = args.retrieval_cache
+    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path and cache_path.is_file() else {}
+    data = list(examples(qa, items, args.unaccented, cache))
+    if cache_path:
+        cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
+    models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c)
+    about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}
+    result = AnswerModels(models.sentence, models.span, models.confidence, models.threshold, about)
+    args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"threshold {models.threshold:.3f}; written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Phrase spans: the slot of the question word, reason clauses, windows; never a cut word or number."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa_bot.answer.phrases import (
+    match_spans,
+    question_slot,
+    reason_spans,
+    sentence_spans,
+    slot_spans,
+    window_spans,
+)
+from qa_bot.answer.spans import MAX_SPAN
+
+SENTENCE = "Hiện nay, Hà Giang có 1.565 TTHC được cung cấp dịch vụ công trực tuyến mức độ 4, tăng 12% so với năm 2020."
+
+
+def _texts(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[a:b] for a, b in spans]
+
+
+def test_the_slot_is_what_stands_where_the_question_word_stands():
+    slot = question_slot("Hà Giang có bao nhiêu TTHC đạt mức độ 4?")
+    found = _texts(SENTENCE, slot_spans(SENTENCE, slot))
+    assert "1.565" in found
+    assert any(t.startswith("1.565 TTHC") for t in found)
+
+
+def test_an_unaccented_question_finds_the_same_slot():
+    slot = question_slot("ha giang co bao nhieu tthc dat muc do 4")
+    assert "1.565" in _texts(SENTENCE, slot_spans(SENTENCE, slot))
+
+
+def test_a_question_without_a_question_word_has_no_slot():
+    slot = question_slot("thủ tục hành chính mức độ 4")
+    assert not slot and slot_spans(SENTENCE, slot) == []
+
+
+def test_without_a_question_word_the_answer_follows_the_words_of_the_question():
+    text = "Sinh viên chính quy là các thí sinh trúng tuyển vào hệ chính quy và đã hoàn tất thủ tục nhập học."
+    found = _texts(text, match_spans(text, "Đối tượng nào được gọi là sinh viên chính quy"))
+    assert "là các thí sinh trúng tuyển vào hệ chính quy và đã hoàn tất thủ tục nhập học." in found \
+        or "các thí sinh trúng tuyển vào hệ chính quy và đã hoàn tất thủ tục nhập học." in found
+
+
+def test_a_phrase_too_long_for_a_span_is_also_kept_by_its_end():
+    text = "Lý do là " + "một hai ba bốn năm sáu bảy tám chín mười " * 3 + "kết thúc ở đây."
+    found = _texts(text, reason_spans(text))
+    assert any(t.endswith("kết thúc ở đây.") for t in found) and all(len(t) <= 120 for t in found)
+
+
+def test_a_reason_is_what_follows_its_marker():
+    text = "Tỷ lệ hồ sơ trễ hạn còn cao do thiếu nhân lực và trang thiết bị, nhất là ở cấp xã."
+    assert "thiếu nhân lực và trang thiết bị, nhất là ở cấp xã." in _texts(text, reason_spans(text))
+
+
+def test_a_short_sentence_is_its_own_span_and_a_long_one_is_not():
+    assert _texts("Tỉnh đạt 90,2%.", sentence_spans("Tỉnh đạt 90,2%.")) == ["Tỉnh đạt 90,2%."]
+    assert sentence_spans("x " * 100) == []
+
+
+def test_a_window_never_ends_inside_a_quotation():
+    text = "Tỉnh triển khai mô hình " + "“" + "một cửa, một cửa liên thông hiện đại" + "”" + " tại 7 sở."
+    for span in _texts(text, window_spans(text)):
+        assert span.count("“") == span.count("”")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["Hà", "Giang", "có", "1.565", "TTHC,", "do", "thiếu", "90,2%", "“5 tại chỗ”",
+                                 "vì", "(ảnh)", "nhằm", "cải", "cách;", "15/11/2025", "-", "mức", "độ", "4."]),
+                min_size=1, max_size=60))
+def test_phrase_spans_are_short_and_never_cut_a_word_or_a_number(words):
+    text = " ".join(words)
+    slot = question_slot("Hà Giang có bao nhiêu TTHC?")
+    spans = reason_spans(text) + sentence_spans(text) + window_spans(text) + slot_spans(text, slot)
+    for start, end in spans + match_spans(text, "Hà Giang có 1.565 TTHC mức độ"):
+        assert 0 <= start < end <= len(text) and end - start <= MAX_SPAN
+        assert start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
+        assert end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())

@@ -1,0 +1,52 @@
+"""Fitting the answer models: the rankers, the logistic regression, and the whole fit on a small set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from helpers import DATA
+
+from qa_bot.answer.model import AnswerModels
+from qa_bot.evaluation import fit
+
+
+def test_the_listwise_ranker_puts_each_group_s_right_candidate_first():
+    rng = np.random.default_rng(0)
+    rows, labels, groups = [], [], []
+    for group in range(60):
+        right = int(rng.integers(4))
+        for i in range(4):
+            rows.append({"signal": float(i == right) + 0.3 * rng.standard_normal(), "noise": rng.standard_normal()})
+            labels.append(int(i == right))
+            groups.append(group)
+    model = fit.fit_ranker(rows, labels, groups)
+    weights = dict(zip(model.features, model.coef, strict=True))
+    assert weights["signal"] > 5 * abs(weights["noise"])
+    assert fit._cv_top1(rows, labels, groups, folds=3) > 0.9
+
+
+def test_the_logistic_regression_separates_its_labels():
+    rows = [{"x": float(v)} for v in range(20)]
+    model = fit.fit_linear(rows, [int(v >= 10) for v in range(20)])
+    low, high = model.probability([{"x": 2.0}, {"x": 17.0}])
+    assert low < 0.5 < high
+
+
+def test_the_threshold_keeps_false_abstentions_under_the_bound():
+    probabilities = np.linspace(0.01, 0.99, 100)
+    threshold = fit._threshold(probabilities, [True] * 100, max_false_abstain=0.05)
+    assert np.mean(probabilities < threshold) <= 0.05 < np.mean(probabilities <= threshold + 0.02)
+
+
+@pytest.mark.slow  # ~25 s: every dev question's candidates, two rankers and a confidence model
+def test_a_fit_over_the_bundled_corpus_gives_models_the_product_reads(fake_qa):
+    pytest.importorskip("sklearn")
+    items = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    data = list(fit.examples(fake_qa, items))
+    models = AnswerModels.from_dict(fit.fit_models(fake_qa, data, negatives=True).to_dict())
+    assert models.about["examples"] == 37 and models.about["sentence_rows"] > 100
+    assert 0.0 < models.threshold < 1.0 and len(models.span.features) > 20
+    answer = fake_qa.answer_from(data[0].query, data[0].hits, threshold=0.0)
+    assert answer.answer is not None
