@@ -25,9 +25,11 @@ __all__ = [
     "syllables",
     "lexical_tokens",
     "YEAR",
+    "YEAR_PATTERN",
 ]
 
-YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")  # a year a question or a document may name
+YEAR_PATTERN = r"(19[5-9]\d|20\d\d)"  # a year a question or a document may name (one group)
+YEAR = re.compile(rf"(?<!\d){YEAR_PATTERN}(?!\d)")
 
 # Old-style tone placement ("hoà", "thuỷ") moved onto the first vowel ("hòa",
 # "thủy") as underthesea's text_normalize does; the rewrite keeps the length.

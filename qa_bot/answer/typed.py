@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..question.analysis import Query
-from ..text import fold, number_values, syllables
+from ..text import YEAR, fold, number_values, syllables
 from .spans import candidates, clause_bounds
 from .terms import TermWeights, proximity, segment, term_set, terms_in_order, window_match
 
 __all__ = ["Asked", "TYPED_KINDS", "Typed", "typed_values", "unit_missing", "years_fit"]
 
 _SUBSET = re.compile(r"(?:trong đó|trong số đó|bao gồm|gồm có)\W*$", re.IGNORECASE)
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def years_fit(segment: str, years: list[str]) -> float:
@@ -27,7 +26,7 @@ def years_fit(segment: str, years: list[str]) -> float:
     """
     if not years:
         return 0.0
-    named = set(_YEAR_IN_TEXT.findall(segment))
+    named = set(YEAR.findall(segment))
     if not named:
         return 0.0
     return 1.0 if named & set(years) else -1.0

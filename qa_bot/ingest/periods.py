@@ -12,11 +12,11 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from ..text import normalize
+from ..text import YEAR_PATTERN, normalize
 
 __all__ = ["Period", "document_period", "find_periods"]
 
-_Y = r"(19[5-9]\d|20\d\d)"
+_Y = YEAR_PATTERN
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _QUARTER = re.compile(rf"(?i)\bquý\s+(I{{1,3}}|IV|[1-4])\s*(?:/|năm\s+)\s*{_Y}\b")
 _MONTHS_OF_YEAR = re.compile(rf"(?i)\b(\d{{1,2}}|sáu|chín)\s+tháng\s+(?:đầu\s+)?năm\s+{_Y}\b")

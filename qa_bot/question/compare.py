@@ -16,12 +16,12 @@ from functools import cache, lru_cache
 from ..datafiles import read_json
 from ..ingest.measures import measures_named
 from ..ingest.provinces import find_provinces
-from ..text import fold
+from ..text import YEAR_PATTERN, fold
 from .analysis import Query
 
 __all__ = ["Comparison", "read_comparison"]
 
-_YEAR = r"(19[5-9]\d|20\d\d)"
+_YEAR = YEAR_PATTERN
 _RANGE = re.compile(rf"(?i)(?:\b(?:từ|tu|from|since|between|giai đoạn|giai doan)\s+)?(?:\b(?:năm|nam)\s+)?{_YEAR}"
                     rf"\s*(?:-|–|\bđến\b|\bden\b|\bto\b|\band\b|\btới\b|\btoi\b)\s*(?:\b(?:năm|nam)\s+)?{_YEAR}\b")
 _SINCE = re.compile(rf"(?i)\b(?:since|từ năm|tu nam|kể từ|ke tu)\s+(?:năm\s+)?{_YEAR}\b")
