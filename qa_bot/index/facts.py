@@ -131,7 +131,7 @@ def _inherited_label(measure: Measure, kind: str, previous_kind: str, between: s
         if len(words) - len(rest) <= 4 and opens and set(rest) <= _BREAKDOWN_WORDS:
             return measure.label("count")  # '2.310 TTHC (trong đó, cấp tỉnh là 1.865 TTHC, cấp xã là 445 TTHC)'
     if measure.indexed:
-        return measure.label(kind)  # 'năm 2016 xếp thứ 60/63; năm 2017 đạt 72,04 điểm, xếp thứ 44/63'
+        return measure.label(kind)  # 'năm 2016 xếp thứ 12/63; năm 2017 đạt 80,5 điểm, xếp thứ 9/63'
     return None
 
 
