@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,14 @@ def _answer_first(hits: list[Hit], answer: Answer) -> list[Hit]:
         return [answer.hit] + others
     naming = [h for h in others if value in " ".join(h.chunk.text.casefold().split())]
     return [answer.hit] + naming + [h for h in others if h not in naming]
+
+
+def _ranked_scores(hits: list[Hit]) -> list[Hit]:
+    """The hits in their final order with their fused scores handed out best first, so that a
+    passage's score says where it ranks once the answer layer has re-ordered them.
+    """
+    scores = sorted((h.score for h in hits), reverse=True)
+    return [replace(hit, score=score) for hit, score in zip(hits, scores, strict=True)]
 
 
 def _cleaned(question: object) -> tuple[str, str]:
@@ -159,7 +168,8 @@ class QA:
         hits = choice.hits + elsewhere
         if answer is not None:
             hits = _answer_first(hits, answer)
-        result = Result(query.question, query, hits[:k], answer, 0.0, facets, table=table, confidence=choice.confidence)
+        result = Result(query.question, query, _ranked_scores(hits[:k]), answer, 0.0, facets, table=table,
+                        confidence=choice.confidence)
         return cite(result, self.index.documents)
 
     def facets_of(self, question: str) -> Facets:

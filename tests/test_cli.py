@@ -65,7 +65,8 @@ def test_build_reports_counts_and_eval_prints_metrics_per_language(small_corpus,
     run = _qa_bot("eval", str(DATA / "dev.jsonl"), "--corpus", str(corpus), "--index", str(full_index), "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
-    assert set(report) == {"overall", "vi", "vi-noaccent", "en"}
+    assert set(report) == {"overall", "vi", "vi-noaccent", "en", "by_kind"}
+    assert set(report["by_kind"]) == {q["kind"] for q in map(json.loads, (DATA / "dev.jsonl").open(encoding="utf-8"))}
     assert report["overall"]["questions"] == 37
     assert report["vi"]["recall@5"] >= 0.9 and report["vi"]["abstain_accuracy"] == 1.0
 

@@ -145,6 +145,8 @@ def span_features(asked: Asked, sentence: str, span: tuple[int, int], generators
         "capitals": float(sum(1 for w, _, _ in syllables(text) if w[:1].isupper()) >= 2),
     }
     features.update(_value_features(span, typed or [], asked.total))
+    for name in ("holds_best_value", "other_values", "length"):  # what a value question wants differs
+        features[f"{name}_{group}"] = features.get(name, 0.0)
     for generator in GENERATORS:
         made = float(generator in generators)
         features[f"by_{generator}"] = made

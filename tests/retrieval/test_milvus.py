@@ -159,7 +159,7 @@ def test_cli_build_pushes_and_ask_answers_from_milvus_with_the_contract(corpus_i
         assert set(record) >= {"id", "question", "abstained", "answer", "passages", "latency_ms"}
         assert record["answer"] == local["answer"] and len(record["passages"]) >= 10
         assert [p["source"] for p in record["passages"]] == [p["source"] for p in local["passages"]]
-    assert records[0]["answer"]["span"].startswith("1.895") and records[-1]["abstained"] is True
+    assert "1.895" in records[0]["answer"]["span"] and records[-1]["abstained"] is True
 
 
 def test_cli_errors_are_messages_not_tracebacks(pushed, tmp_path):
