@@ -43,7 +43,9 @@ def test_a_figure_over_time_has_a_row_per_year_and_per_disagreeing_document(comp
 
 
 def test_a_single_answer_shows_the_other_documents_figures_newest_first(compare_qa):
-    result = compare_qa.ask("Năm 2021 Hà Giang có bao nhiêu TTHC được cung cấp dịch vụ công trực tuyến mức độ 4?")
+    # the fake embedder's cosines are not the ones the confidence was fitted on: no threshold
+    result = compare_qa.ask("Năm 2021 Hà Giang có bao nhiêu TTHC được cung cấp dịch vụ công trực tuyến mức độ 4?",
+                            threshold=0)
     assert result.answer is not None
     assert result.table.kind == "conflict"
     assert [(r.span, r.date) for r in result.table.rows] == [("1.584", "2021-12-28"), ("1.565", "2021-10-05")]
@@ -59,7 +61,7 @@ def test_every_row_quotes_its_document_exactly(compare_qa):
 
 
 def test_the_table_is_an_optional_field_of_the_jsonl_answer(compare_qa):
-    record = compare_qa.ask("Tỉnh nào có nhiều TTHC mức độ 4 nhất?").to_dict()
+    record = compare_qa.ask("Tỉnh nào có nhiều TTHC mức độ 4 nhất?", threshold=0).to_dict()  # fake vectors
     row = record["table"]["rows"][0]
     assert set(row) >= set(record["answer"])
     assert "table" not in compare_qa.ask("Ai chủ trì hội nghị ở Hà Giang?").to_dict()
