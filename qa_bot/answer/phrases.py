@@ -23,6 +23,7 @@ from .spans import MAX_SPAN, clause_bounds
 __all__ = ["Slot", "match_spans", "question_slot", "reason_spans", "sentence_spans", "slot_spans", "window_spans"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
+_ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
 _REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
             "vì", "do", "nhờ", "nhằm", "để", "tại")
 
@@ -79,9 +80,15 @@ def _both_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _phrase_end(text: str, pos: int) -> int:
     """Where the phrase that starts at `pos` ends: the next '.', ';', '!' or '?' (kept when it ends
-    the sentence), else the sentence end.
+    the sentence; an abbreviation's dot does not end it), else the sentence end.
+
+    >>> text = "nộp P. ĐTĐH trước 1 tháng; sau đó"
+    >>> text[:_phrase_end(text, 0)]
+    'nộp P. ĐTĐH trước 1 tháng'
     """
     match = _PHRASE_END.search(text, pos)
+    while match and _ABBREVIATION_DOT.search(text, 0, match.start() + 1):
+        match = _PHRASE_END.search(text, match.end())  # 'P. ĐTĐH', 'TP. Hà Giang' go on
     if not match:
         return len(text)
     return len(text) if not text[match.start() + 1:].strip() else match.start()
