@@ -40,7 +40,7 @@ def _has_diacritics(text: str) -> bool:
     return fold(text) != text
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)  # the glossary's ~3,500 phrases, the question cues, the abbreviations
 def _compiled(phrase: str) -> re.Pattern:
     """`phrase` as whole words, case-insensitive."""
     return re.compile(r"(?<![^\W_])" + re.escape(phrase) + r"(?![^\W_])", re.IGNORECASE)
@@ -152,6 +152,8 @@ def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
     rest = in_place = text.lower()
     found = []
     for phrase in _glossary_phrases():
+        if phrase not in in_place:
+            continue  # a plain substring test first: most of the glossary is not in the question
         pattern = _compiled(phrase)
         if pattern.search(rest):
             found.extend((phrase, vi) for vi in glossary[phrase])
