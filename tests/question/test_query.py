@@ -98,3 +98,22 @@ def test_glossary_and_question_words_are_valid_json_data():
 
     for name in ("glossary_en.json", "question_words.json", "abbreviations.json"):
         assert json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def test_the_glossary_maps_lowercase_content_words_to_vietnamese_terms():
+    import unicodedata
+
+    from qa_bot.datafiles import read_json
+
+    glossary = {k: v for k, v in read_json("glossary_en.json").items() if not k.startswith("_")}
+    stop = set(read_json("question_words.json")["stopwords_en"])
+    assert len(glossary) > 3000
+    for english, terms in glossary.items():
+        assert english == english.lower().strip() and english not in stop, english
+        assert terms and all(t.strip() and unicodedata.is_normalized("NFC", t) for t in terms), english
+
+
+def test_an_english_question_of_the_law_or_the_university_is_read_in_vietnamese():
+    query = analyze("What is the maximum tuition fee a student must pay when registering for credits?")
+    assert query.english and query.translated >= 0.8
+    assert {"hoc", "phi", "sinh", "vien", "tin", "chi"} <= set(query.terms)
