@@ -278,3 +278,8 @@ class ChunkTable(Sequence[Chunk]):
     def document_rows(self) -> np.ndarray:
         """The document row of every chunk."""
         return self._rows.column("doc")
+
+    @cached_property
+    def char_starts(self) -> np.ndarray:
+        """Where every chunk starts in its document."""
+        return self._rows.column("char_start")

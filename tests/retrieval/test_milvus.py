@@ -12,11 +12,14 @@ from helpers import CORPUS, DATA
 
 from qa_bot.errors import MilvusError
 from qa_bot.index.load import load_index
+from qa_bot.index.tokens import load_tokens
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import analyze
+from qa_bot.retrieval.bm25_split import exact_scores, query_weights, row_weights
+from qa_bot.retrieval.chunk_keys import chunk_key
 from qa_bot.retrieval.fusion import search
-from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, query_counts
-from qa_bot.retrieval.milvus_push import bm25_matrix, push
+from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend
+from qa_bot.retrieval.milvus_push import push
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 
@@ -38,7 +41,7 @@ def pushed(tmp_path_factory, corpus_index):
     index_dir = _copy_index(corpus_index[1], tmp_path_factory.mktemp("milvus") / "index")
     index = load_index(index_dir)
     target = MilvusTarget(str(index_dir.parent / "milvus.db"))
-    assert push(index, target) is True
+    assert push(index, target).upserted == len(index.chunks)
     return load_index(index_dir), target
 
 
@@ -55,31 +58,36 @@ def _qa_bot(*args, stdin=None, prelude="pass"):
                           encoding="utf-8", timeout=600, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
-def test_bm25_weights_as_sparse_vectors_give_bm25s_scores(qa):
+def test_the_split_bm25_halves_give_bm25s_scores_and_candidates_are_scored_to_the_bit(qa):
     index = qa.index
-    weights = bm25_matrix(index.bm25)
-    assert weights.shape[0] == len(index.chunks) and min(weights.getnnz(axis=1)) >= 1
+    tokens = load_tokens(index.data)
+    avgdl = sum(len(t) for t in tokens) / len(tokens)
+    rows = [row_weights(t, avgdl) for t in tokens]
     for item in DEV[:12]:
-        tokens = analyze(item["question"], index.vocabulary).tokens
-        query = np.zeros(weights.shape[1])
-        for term, count in query_counts(index.bm25, tokens + ["từ-không-có-trong-chỉ-mục"]).items():
-            query[term] = count
-        expected = index.bm25.get_scores(tokens)
+        query_tokens = analyze(item["question"], index.vocabulary).tokens
+        query = query_weights(index.lexical, query_tokens + ["từ-không-có-trong-chỉ-mục"])
+        expected = index.bm25.get_scores(query_tokens)
         assert expected.max() > 0
-        np.testing.assert_allclose(weights @ query, expected, rtol=1e-5, atol=1e-5)
+        split = [sum(w * query.get(dim, 0.0) for dim, w in row.items()) for row in rows]
+        np.testing.assert_allclose(split, expected, rtol=1e-5, atol=1e-5)
+        candidates = np.arange(0, len(tokens), 3)
+        assert exact_scores(index.lexical, query_tokens, candidates).tolist() == \
+            index.lexical.scores(query_tokens)[candidates].tolist()
 
 
 def test_milvus_sparse_search_scores_are_bm25s_scores(pushed):
     index, target = pushed
     client = connect(target)
     tokens = analyze(FEW[0], index.vocabulary).tokens
-    found = client.search("qa_bot", [query_counts(index.bm25, tokens)], anns_field="sparse", limit=10,
-                          search_params={"metric_type": "IP"}, output_fields=["text"])[0]
+    found = client.search("qa_bot", [query_weights(index.lexical, tokens)], anns_field="sparse", limit=10,
+                          search_params={"metric_type": "IP"}, output_fields=["text", "source", "char_start"])[0]
     expected = index.bm25.get_scores(tokens)
+    rows = {(c.source, c.char_start): c.id for c in index.chunks}
     assert len(found) == 10
     for hit in found:
-        assert hit["distance"] == pytest.approx(float(expected[hit["id"]]), rel=1e-5)
-        assert hit["entity"]["text"] == index.chunks[hit["id"]].text
+        row = rows[hit["entity"]["source"], hit["entity"]["char_start"]]
+        assert hit["distance"] == pytest.approx(float(expected[row]), rel=1e-5)
+        assert hit["entity"]["text"] == index.chunks[row].text
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -105,13 +113,15 @@ def test_the_collection_describes_itself_and_the_manifest_records_the_push(pushe
     index, target = pushed
     client = connect(target)
     assert client.get_collection_stats("qa_bot")["row_count"] == len(index.chunks)
-    row = client.get("qa_bot", ids=[5], output_fields=["text", "source", "char_start", "char_end"])[0]
     chunk = index.chunks[5]
+    key = chunk_key(chunk.source, chunk.char_start, chunk.char_end, chunk.text)
+    row = client.get("qa_bot", ids=[key], output_fields=["text", "source", "char_start", "char_end"])[0]
     assert (row["text"], row["source"], row["char_start"], row["char_end"]) == (
         chunk.text, chunk.source, chunk.char_start, chunk.char_end)
     record = index.manifest.milvus
     assert record[0]["uri"] == target.uri and record[0]["generation"] == index.manifest.generation
-    assert push(index, target) is False, "a collection that holds this generation is not pushed again"
+    assert record[0]["upserted"] == len(index.chunks) and record[0]["deleted"] == 0
+    assert not push(index, target).sent, "a collection that holds this generation is not pushed again"
 
 
 def test_a_collection_of_another_generation_or_embedder_is_refused(pushed, tmp_path):
