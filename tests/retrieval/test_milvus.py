@@ -6,16 +6,14 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from helpers import CORPUS, DATA
 
 from qa_bot.errors import MilvusError
 from qa_bot.index.load import load_index
-from qa_bot.index.tokens import load_tokens
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import analyze
-from qa_bot.retrieval.bm25_split import exact_scores, query_weights, row_weights
+from qa_bot.retrieval.bm25_split import query_weights
 from qa_bot.retrieval.chunk_keys import chunk_key
 from qa_bot.retrieval.fusion import search
 from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend
@@ -56,23 +54,6 @@ def _qa_bot(*args, stdin=None, prelude="pass"):
     code = f"import sys; {prelude}; from qa_bot.cli import main; main()"
     return subprocess.run([sys.executable, "-c", code, *args], input=stdin, capture_output=True, text=True, check=False,
                           encoding="utf-8", timeout=600, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-
-
-def test_the_split_bm25_halves_give_bm25s_scores_and_candidates_are_scored_to_the_bit(qa):
-    index = qa.index
-    tokens = load_tokens(index.data)
-    avgdl = sum(len(t) for t in tokens) / len(tokens)
-    rows = [row_weights(t, avgdl) for t in tokens]
-    for item in DEV[:12]:
-        query_tokens = analyze(item["question"], index.vocabulary).tokens
-        query = query_weights(index.lexical, query_tokens + ["từ-không-có-trong-chỉ-mục"])
-        expected = index.bm25.get_scores(query_tokens)
-        assert expected.max() > 0
-        split = [sum(w * query.get(dim, 0.0) for dim, w in row.items()) for row in rows]
-        np.testing.assert_allclose(split, expected, rtol=1e-5, atol=1e-5)
-        candidates = np.arange(0, len(tokens), 3)
-        assert exact_scores(index.lexical, query_tokens, candidates).tolist() == \
-            index.lexical.scores(query_tokens)[candidates].tolist()
 
 
 def test_milvus_sparse_search_scores_are_bm25s_scores(pushed):
@@ -137,6 +118,20 @@ def test_a_collection_of_another_generation_or_embedder_is_refused(pushed, tmp_p
         (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         with pytest.raises(MilvusError, match=f"{message}.*qa-bot build --index {copy} --milvus"):
             open_backend(load_index(copy), target)
+
+
+def test_an_older_qa_bots_collection_per_generation_is_refused_then_replaced(pushed, tmp_path):
+    index = load_index(_copy_index(pushed[0].path, tmp_path / "index"))
+    target = MilvusTarget(str(tmp_path / "old.db"))
+    client = connect(target, create=True)
+    client.create_collection("qa_bot_gen_20240101", dimension=4)
+    client.create_alias("qa_bot_gen_20240101", "qa_bot")
+    with pytest.raises(MilvusError, match=f"older qa-bot.*qa-bot build --index {index.path} --milvus"):
+        open_backend(index, target)
+    report = push(index, target)
+    assert "older qa-bot" in report.rewritten and report.upserted == len(index.chunks)
+    assert connect(target).list_collections() == ["qa_bot"]
+    assert open_backend(index, target).rank(None, ["hà", "giang"], 5, 100, "bm25")
 
 
 def test_a_missing_collection_or_database_or_server_gets_a_message(pushed, tmp_path):

@@ -80,8 +80,11 @@ def history(tmp_path_factory, corpus_index, embedder):
         steps[name] = (index, report, _held(target), _other_answers(index, embedder, target), meta)
 
     step("first", build_index(corpus, index_dir, embedder))
+    stale = open_backend(load_index(index_dir), target)  # a reader left on the first generation
     shutil.move(tmp / ADDED, corpus / ADDED)
     step("added", build_index(corpus, index_dir, embedder))
+    tokens = analyze((tmp / "corpus" / ADDED).read_text(encoding="utf-8")[:200], stale.index.vocabulary).tokens
+    steps["stale"] = stale.rank(None, tokens, 20, 100, "bm25")
     step("unchanged", load_index(index_dir))
     _edit(corpus / ADDED)
     step("edited", build_index(corpus, index_dir, embedder))
@@ -105,6 +108,13 @@ def test_a_push_after_adding_a_document_upserts_only_its_chunks(history):
     assert differ == [], "Milvus answers every dev question as FAISS does"
     assert min(meta["avgdl"]) != meta["index_avgdl"], "the rows kept hold the avgdl of the first push"
     assert index.manifest.milvus[-1]["upserted"] == 13 and index.manifest.milvus[-1]["deleted"] == 0
+
+
+def test_a_reader_left_on_the_previous_generation_leaves_out_the_rows_it_lacks(history):
+    first = history["first"][0]
+    ranked = [row for row, *_ in history["stale"]]
+    assert len(ranked) == 20 and all(0 <= row < len(first.chunks) for row in ranked)
+    assert not any(first.chunks[row].source == "003_ad61f97384d20408.txt" for row in ranked)
 
 
 def test_a_push_of_an_unchanged_index_sends_nothing(history):
