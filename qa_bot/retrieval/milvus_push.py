@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..embedders import same_model
 from ..errors import BuildLocked, MilvusError
 from ..index.dense import load_vectors
 from ..index.load import Index
@@ -105,7 +106,7 @@ def _same_rows(meta: dict, index: Index) -> str:
     """Why rows of the collection `meta` describes cannot be kept for `index` ('' when they can)."""
     if meta.get("layout") != LAYOUT:
         return "written by an older qa-bot"
-    if meta.get("embedder") != index.embedder_name or meta.get("dim") != index.manifest.dim:
+    if not same_model(meta.get("embedder", ""), index.embedder_name) or meta.get("dim") != index.manifest.dim:
         return f"it held vectors of {meta.get('embedder')!r}"
     if (meta.get("tokens"), meta.get("k1"), meta.get("b")) != (PIPELINE_VERSIONS["tokens"], K1, B):
         return "it held BM25 weights of other tokens"
