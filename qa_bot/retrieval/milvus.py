@@ -205,22 +205,21 @@ class MilvusBackend:
         return [row for row, _ in hits], dict(hits)
 
     def _bm25(self, tokens: list[str], depth: int, subset: Subset | None) -> list[int]:
-        """bm25s's ranking: Milvus's candidates, asked deeper until no chunk left out can enter it."""
+        """bm25s's ranking: Milvus's candidates (2 × depth, else 8 × depth), when no chunk left out
+        can enter it; else the index's own ranking.
+        """
         lexical = self.index.lexical
         query = query_weights(lexical, tokens)
         if not query or depth <= 0:
             return []
-        asked = min(MAX_LIMIT, 2 * depth)
-        while True:
+        for asked in (min(MAX_LIMIT, 2 * depth), min(MAX_LIMIT, 8 * depth)):
             hits, returned, last = self._search(query, "sparse", asked, subset)
             rows = np.unique(np.asarray([row for row, _ in hits], dtype=np.int64))
             scores = exact_scores(lexical, tokens, rows)
             order = [i for i in sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i])) if scores[i] > 0]
             if proven(scores[order[:depth]], depth, returned, asked, last, self.floor):
                 return rows[order[:depth]].tolist()
-            if asked == MAX_LIMIT:  # deeper than Milvus goes: the index's own ranking
-                return lexical.top(tokens, depth, ids=None if subset is None else subset.ids)
-            asked = min(MAX_LIMIT, 4 * asked)
+        return lexical.top(tokens, depth, ids=None if subset is None else subset.ids)
 
     def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str,
              subset: Subset | None = None) -> list[Fused]:

@@ -16,7 +16,7 @@ from qa_bot.question.analysis import analyze
 from qa_bot.retrieval.bm25_split import query_weights
 from qa_bot.retrieval.chunk_keys import chunk_key
 from qa_bot.retrieval.fusion import search
-from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend
+from qa_bot.retrieval.milvus import MilvusBackend, MilvusTarget, connect, open_backend
 from qa_bot.retrieval.milvus_push import push
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
@@ -80,6 +80,21 @@ def test_hybrid_search_ranks_as_the_faiss_backend(qa, milvus_qa, embedder, mode)
         assert [h.chunk.id for h in remote] == [h.chunk.id for h in local]
         assert [h.score for h in remote] == pytest.approx([h.score for h in local], rel=1e-6)
         assert [h.dense_score for h in remote] == pytest.approx([h.dense_score for h in local], abs=1e-5)
+
+
+@pytest.mark.parametrize("floor", [1.0, 0.01])
+def test_a_shallow_bm25_ranking_is_bm25s_whether_proven_at_once_deeper_or_not(qa, milvus_qa, floor, monkeypatch):
+    backend = MilvusBackend(milvus_qa.backend.client, milvus_qa.backend.target, milvus_qa.index, floor=floor)
+    searches = []
+    real = MilvusBackend._search
+    monkeypatch.setattr(MilvusBackend, "_search", lambda self, *args: searches.append(args[2]) or real(self, *args))
+    for item in DEV[:12]:
+        tokens = analyze(item["question"], qa.index.vocabulary).tokens
+        for depth in (3, 8):
+            ours = qa.backend.rank(None, tokens, depth, depth, "bm25")
+            assert backend.rank(None, tokens, depth, depth, "bm25") == ours
+    assert set(searches) == ({6, 16} if floor == 1.0 else {6, 24, 16, 64})
+    assert searches.count(6) + searches.count(16) == 24, "one first search a question and depth"
 
 
 def test_the_whole_dev_set_gets_the_same_answers_from_milvus(qa, milvus_qa):
