@@ -154,6 +154,7 @@ def _collection(client: MilvusClient, target: MilvusTarget, index: Index, lexica
                               "choose another --collection")
         why = _same_rows(meta, index)
         if not why:
+            client.load_collection(name)  # a new connection finds it released
             return meta, _drift(meta["avgdl"], lexical.avgdl)
         client.drop_collection(name)
     meta = _meta(index, lexical.avgdl, [lexical.avgdl, lexical.avgdl], "")

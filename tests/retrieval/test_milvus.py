@@ -164,7 +164,11 @@ def test_cli_build_pushes_and_ask_answers_from_milvus_with_the_contract(corpus_i
     uri = str(tmp_path / "lite" / "milvus.db")
     run = _qa_bot("build", "--corpus", str(CORPUS), "--index", str(index_dir), "--milvus", uri)
     assert run.returncode == 0, run.stderr
-    assert f"pushed {len(qa.index.chunks)} chunks to collection 'qa_bot' at {uri}" in run.stderr
+    n = len(qa.index.chunks)
+    assert f"pushed {n} chunks to collection 'qa_bot' at {uri}: {n} rows upserted, 0 deleted, 0 kept" in run.stderr
+    run = _qa_bot("build", "--corpus", str(CORPUS), "--index", str(index_dir), "--milvus", uri)
+    assert run.returncode == 0, run.stderr
+    assert f"collection 'qa_bot' at {uri} already holds this index: {n} rows kept, nothing sent" in run.stderr
     questions = [item for item in DEV if item["id"] in {"d01", "d01-na", "d04-en"}] + [
         {"id": "none", "question": "Giá vé máy bay đi Phú Quốc tháng này là bao nhiêu?"}]
     stdin = "".join(json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) + "\n"
