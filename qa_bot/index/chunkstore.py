@@ -283,3 +283,8 @@ class ChunkTable(Sequence[Chunk]):
     def char_starts(self) -> np.ndarray:
         """Where every chunk starts in its document."""
         return self._rows.column("char_start")
+
+    @cached_property
+    def char_ends(self) -> np.ndarray:
+        """Where every chunk ends in its document."""
+        return self._rows.column("char_end")

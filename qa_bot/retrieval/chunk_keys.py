@@ -13,13 +13,11 @@ chunk's text: the chunks of a document are consecutive rows, in order of start.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 
 import numpy as np
 
-from ..index.chunkstore import ChunkTable
+from ..index.chunkstore import ChunkTable, DocumentTable
 from ..index.load import Index
-from ..schema import Chunk
 
 __all__ = ["ChunkRows", "chunk_key", "chunk_keys"]
 
@@ -30,14 +28,22 @@ def chunk_key(source: str, char_start: int, char_end: int, text: str) -> int:
     >>> chunk_key("a.txt", 0, 5, "Hà Nội") == chunk_key("a.txt", 0, 5, "Hà Nội") != chunk_key("a.txt", 0, 5, "Ha Noi")
     True
     """
-    text_hash = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-    head = f"{source}\x1f{char_start}\x1f{char_end}\x1f{text_hash}".encode()
-    return int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") >> 1  # INT64, not negative
+    head = f"{source}\x1f{char_start}\x1f{char_end}\x1f".encode()
+    digest = hashlib.blake2b(head + text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1  # INT64, not negative
 
 
-def chunk_keys(chunks: Iterable[Chunk]) -> np.ndarray:
-    """The key of every chunk, in order."""
-    return np.fromiter((chunk_key(c.source, c.char_start, c.char_end, c.text) for c in chunks), dtype=np.int64)
+def chunk_keys(index: Index) -> np.ndarray:
+    """The key of every chunk of `index`, in row order (read column by column from a chunk store)."""
+    chunks = index.chunks
+    if isinstance(chunks, ChunkTable) and isinstance(index.documents, DocumentTable):
+        sources = index.documents.sources
+        rows = zip(chunks.document_rows.tolist(), chunks.char_starts.tolist(), chunks.char_ends.tolist(),
+                   chunks.texts(), strict=True)
+        keys = (chunk_key(sources[doc], start, end, text) for doc, start, end, text in rows)
+    else:  # chunks held in memory (an index made by hand)
+        keys = (chunk_key(c.source, c.char_start, c.char_end, c.text) for c in chunks)
+    return np.fromiter(keys, dtype=np.int64, count=len(chunks))
 
 
 class ChunkRows:

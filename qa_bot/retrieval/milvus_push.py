@@ -225,7 +225,7 @@ def _record_push(index: Index, target: MilvusTarget, report: PushReport) -> None
 
 
 def _keys(index: Index) -> np.ndarray:
-    keys = chunk_keys(index.chunks)
+    keys = chunk_keys(index)
     if len(np.unique(keys)) != len(keys):
         raise MilvusError(f"two chunks of the index in {index.path} have the same key: rebuild it")
     return keys
