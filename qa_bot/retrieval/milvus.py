@@ -200,6 +200,8 @@ class MilvusBackend:
         return [(row, score) for row, score in hits if row is not None], len(hits), last
 
     def _dense(self, query_vector: np.ndarray, depth: int, subset: Subset | None) -> tuple[list[int], dict[int, float]]:
+        if depth <= 0:
+            return [], {}
         vector = np.asarray(query_vector, dtype=np.float32).tolist()
         hits = sorted(self._search(vector, "dense", depth, subset)[0], key=lambda h: (-h[1], h[0]))
         return [row for row, _ in hits], dict(hits)
