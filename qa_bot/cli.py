@@ -168,14 +168,11 @@ def _push(index: Index, target: MilvusTarget) -> None:
 
     started = time.perf_counter()
     try:
-        fresh = push(index, target, progress=_Progress())
+        report = push(index, target, progress=_Progress())
     except QaBotError as err:
         raise click.ClickException(str(err)) from None
     where = f"collection {target.collection!r} at {target.uri}"
-    if fresh:
-        click.echo(f"pushed {len(index.chunks)} chunks to {where} in {time.perf_counter() - started:.1f} s", err=True)
-    else:
-        click.echo(f"{where} already holds this index", err=True)
+    click.echo(report.line(len(index.chunks), where, time.perf_counter() - started), err=True)
 
 
 @main.command()

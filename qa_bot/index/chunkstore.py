@@ -278,3 +278,13 @@ class ChunkTable(Sequence[Chunk]):
     def document_rows(self) -> np.ndarray:
         """The document row of every chunk."""
         return self._rows.column("doc")
+
+    @cached_property
+    def char_starts(self) -> np.ndarray:
+        """Where every chunk starts in its document."""
+        return self._rows.column("char_start")
+
+    @cached_property
+    def char_ends(self) -> np.ndarray:
+        """Where every chunk ends in its document."""
+        return self._rows.column("char_end")

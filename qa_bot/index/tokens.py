@@ -22,7 +22,8 @@ import numpy as np
 from ..schema import Chunk
 from ..text import lexical_tokens
 
-__all__ = ["TOKENS", "chunk_tokens", "copy_tokens", "load_tokens", "save_tokens", "tokens_by_text"]
+__all__ = ["TOKENS", "SavedTokens", "chunk_tokens", "copy_tokens", "load_tokens", "saved_tokens", "save_tokens",
+           "tokens_by_text"]
 
 TOKENS = "tokens"
 
@@ -54,6 +55,35 @@ def load_tokens(folder: Path) -> list[list[str]] | None:
         return None
     words = np.asarray(vocab, dtype=object)
     return [words[ids[offsets[i]:offsets[i + 1]]].tolist() for i in range(len(offsets) - 1)]
+
+
+class SavedTokens:
+    """The saved tokens of a generation, memory-mapped: a chunk's tokens are read when asked for."""
+
+    def __init__(self, vocab: list[str], ids: np.ndarray, offsets: np.ndarray) -> None:
+        self.vocab, self.ids, self.offsets = vocab, ids, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> list[str]:
+        return [self.vocab[i] for i in self.ids[self.offsets[row]:self.offsets[row + 1]].tolist()]
+
+    def total(self) -> int:
+        """How many tokens all the chunks have together."""
+        return int(self.offsets[-1])
+
+
+def saved_tokens(folder: Path) -> SavedTokens | None:
+    """The tokens saved in `folder`, memory-mapped; None when the generation has none (or they are damaged)."""
+    base = Path(folder) / TOKENS
+    try:
+        vocab = json.loads((base / "vocab.json").read_text(encoding="utf-8"))
+        ids = np.load(base / "ids.npy", allow_pickle=False, mmap_mode="r")
+        offsets = np.load(base / "offsets.npy", allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return SavedTokens(vocab, ids, offsets)
 
 
 def copy_tokens(source: Path, target: Path, rows: list[int]) -> bool:

@@ -8,7 +8,7 @@ from ..index.dense import search_subset
 from ..index.lexical import top_ids
 from ..index.load import Index
 from ..index.subset import Subset
-from .fusion import Fused, rrf
+from .fusion import Fused, fused
 
 __all__ = ["FaissBackend", "bm25_ranking", "dense_ranking", "top_ids"]
 
@@ -51,4 +51,4 @@ class FaissBackend:
             rankings["dense"], cosines = dense_ranking(self.index, query_vector, depth, subset)
         if mode in ("hybrid", "bm25"):
             rankings["bm25"] = bm25_ranking(self.index, tokens, depth, subset)
-        return [(i, score, ranks, cosines.get(i, 0.0)) for i, score, ranks in rrf(rankings)[:k]]
+        return fused(rankings, cosines, k)

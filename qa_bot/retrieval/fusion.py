@@ -17,7 +17,8 @@ from ..index.load import Index
 from ..index.subset import Subset
 from ..schema import Hit
 
-__all__ = ["Backend", "Fused", "MODES", "NEAR_DUPLICATE", "RRF_K", "distinct", "embed_query", "rrf", "search"]
+__all__ = ["Backend", "Fused", "MODES", "NEAR_DUPLICATE", "RRF_K", "distinct", "embed_query", "fused", "rrf",
+           "search"]
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9  # share of word pairs (Jaccard) from which two chunks count as one
@@ -58,6 +59,11 @@ def rrf(rankings: dict[str, list[int]], k: int = RRF_K,
             ranks.setdefault(doc, {})[name] = rank
     order = sorted(scores, key=lambda d: -scores[d])
     return [(d, scores[d], ranks[d]) for d in order]
+
+
+def fused(rankings: dict[str, list[int]], cosines: dict[int, float], k: int) -> list[Fused]:
+    """The top `k` of `rrf(rankings)`, each with its cosine (0.0 when not in the dense ranking)."""
+    return [(i, score, ranks, cosines.get(i, 0.0)) for i, score, ranks in rrf(rankings)[:k]]
 
 
 def search(

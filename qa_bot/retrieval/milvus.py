@@ -1,16 +1,23 @@
-"""The Milvus backend: an index's vectors in a Milvus collection, one hybrid search a question.
+"""The Milvus backend: an index's vectors in a Milvus collection, two searches a question.
 
-A collection holds one row per chunk (written by `milvus_push.push`); its primary
-key is the chunk's row in the local index, so answer extraction still reads the
-chunks, documents and vocabulary of the (small) local index folder:
+A collection holds one row per chunk (written by `milvus_push.push`), updated in
+place push after push. Its primary key is the chunk's key (`chunk_keys`: a hash
+of source, range and text, the same in every build), and a hit is brought back
+to its row in the local index by its source and start; answer extraction still
+reads the chunks, documents and vocabulary of the (small) local index folder:
 
-    id                         INT64, the chunk's row in the chunk store (chunks.arrow)
+    id                         INT64, the chunk's key (chunk_keys.chunk_key)
     dense                      FLOAT_VECTOR, the embedder's unit vector (FLAT, IP = cosine)
-    sparse                     SPARSE_FLOAT_VECTOR, the chunk's BM25 weights (SPARSE_INVERTED_INDEX, IP)
+    sparse                     SPARSE_FLOAT_VECTOR, the chunk's half of BM25 (bm25_split; SPARSE_INVERTED_INDEX, IP)
     text, source, char_start, char_end    so that the collection describes itself
 
-The collection's property `qa_bot` records the generation and embedder: a
-backend refuses a collection of another generation or embedder.
+A question is a dense search and a sparse one; the sparse candidates are scored
+exactly with the index's own bm25s weights (`bm25_split`), and the two rankings
+fused here by `fusion.rrf`, as the FAISS backend fuses them: the same ranking.
+
+The collection's property `qa_bot` records the generation it was last synced to,
+the embedder, and the avgdl its rows hold: a backend refuses a collection synced
+to another generation or made by another embedder.
 """
 
 from __future__ import annotations
@@ -20,20 +27,20 @@ import json
 import logging
 import os
 import shlex
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
 from ..embedders import same_model
 from ..errors import MilvusError
 from ..index.load import Index
 from ..index.subset import Subset
-from .fusion import RRF_K, Fused
+from .bm25_split import exact_scores, proven, query_weights
+from .chunk_keys import ChunkRows
+from .fusion import Fused, fused
 
 if TYPE_CHECKING:
     from pymilvus import MilvusClient
@@ -46,14 +53,14 @@ __all__ = [
     "collection_meta",
     "connect",
     "open_backend",
-    "query_counts",
     "reported",
 ]
 
 DEFAULT_COLLECTION = "qa_bot"
 INSTALL = "pip install 'qa-bot[milvus]'"
 META_KEY = "qa_bot"
-TIE_MARGIN = 10  # fused hits fetched beyond k, so that a tie at the cut is settled as the FAISS backend does
+LAYOUT = 2  # 1: a collection per generation behind an alias; 2: one collection updated in place
+MAX_LIMIT = 16384  # the most hits Milvus returns for one search
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,6 @@ class MilvusTarget:
         """The command that pushes the index in `index_dir` here."""
         named = "" if self.collection == DEFAULT_COLLECTION else f" --collection {shlex.quote(self.collection)}"
         return f"qa-bot build --index {shlex.quote(str(index_dir))} --milvus {shlex.quote(self.uri)}{named}"
-
-
-def query_counts(bm25: bm25s.BM25, tokens: list[str]) -> dict[int, float]:
-    """Term id → count of the query's tokens that the index knows."""
-    return {int(term): float(count) for term, count in Counter(bm25.get_tokens_ids(tokens)).items()}
 
 
 def _reason(err: Exception) -> str:
@@ -138,71 +140,98 @@ def collection_meta(client: MilvusClient, collection: str) -> dict | None:
 
 
 def _check(meta: dict | None, index: Index, target: MilvusTarget) -> None:
-    """Refuse a collection made from another index generation or embedder."""
+    """Refuse a collection synced to another index generation or made by another embedder."""
     where = f"the collection {target.collection!r} at {target.uri}"
     push_it = f"`{target.push_command(index.path)}`"
     if meta is None:
         raise MilvusError(f"{where} was not made by `qa-bot build --milvus`: choose another --collection")
+    if meta.get("layout") != LAYOUT:
+        raise MilvusError(f"{where} was written by an older qa-bot: push the index again with {push_it}")
     if not same_model(meta.get("embedder", ""), index.embedder_name):
         raise MilvusError(f"{where} holds vectors of the embedder {meta.get('embedder')!r}, the index in "
                           f"{index.path} those of {index.embedder_name!r}: push this index with {push_it}")
     if meta.get("generation") != index.manifest.generation:
-        raise MilvusError(f"{where} holds generation {meta.get('generation')} of an index, the index in "
+        raise MilvusError(f"{where} is synced to generation {meta.get('generation')} of an index, the index in "
                           f"{index.path} is at {index.manifest.generation}: push it with {push_it}")
 
 
 def open_backend(index: Index, target: MilvusTarget) -> MilvusBackend:
-    """A backend over `target`'s collection, which must hold this generation of `index`."""
+    """A backend over `target`'s collection, which must be synced to this generation of `index`."""
     client = connect(target)
     with reported(target, f"open the collection {target.collection!r}"):
-        name = alias_of(client, target.collection)
-        if name is None and not client.has_collection(target.collection):
+        if alias_of(client, target.collection) is not None:  # a collection per generation (LAYOUT 1)
+            meta = {"layout": 1}
+        elif client.has_collection(target.collection):
+            meta = collection_meta(client, target.collection)
+        else:
             raise MilvusError(f"no collection {target.collection!r} at {target.uri}: push the index with "
                               f"`{target.push_command(index.path)}`")
-        name = name or target.collection
-        _check(collection_meta(client, name), index, target)
-        client.load_collection(name)
-    return MilvusBackend(client, name, index.bm25, target)
+        _check(meta, index, target)
+        client.load_collection(target.collection)
+    written, avgdl = min(meta["avgdl"]), meta["index_avgdl"]
+    return MilvusBackend(client, target, index, floor=min(1.0, written / avgdl) if avgdl else 1.0)
 
 
 class MilvusBackend:
-    """The dense and BM25 rankings of one Milvus hybrid search, fused by its RRFRanker(60).
+    """The dense and BM25 rankings searched in Milvus, scored and fused here as by the FAISS backend.
 
-    Milvus reports the fused score, not each ranking's rank: hits carry empty
-    `ranks`, and their cosine from the returned vector.
+    A hit of a chunk this index lacks (rows pushed from a newer generation while
+    this backend is open) is left out.
     """
 
-    def __init__(self, client: MilvusClient, collection: str, bm25: bm25s.BM25, target: MilvusTarget) -> None:
-        from pymilvus import AnnSearchRequest, RRFRanker
+    def __init__(self, client: MilvusClient, target: MilvusTarget, index: Index, floor: float = 1.0) -> None:
+        self.client, self.target, self.index, self.floor = client, target, index, floor
+        self.collection = target.collection
+        self.rows = ChunkRows(index)
 
-        self.client, self.collection, self.bm25, self.target = client, collection, bm25, target
-        self._request, self._ranker = AnnSearchRequest, RRFRanker(RRF_K)
+    def _search(self, vector: list[float] | dict[int, float], field: str, limit: int,
+                subset: Subset | None) -> tuple[list[tuple[int, float]], int, float]:
+        """(row, Milvus's score) of the best `limit` rows by `field`, best first, leaving out rows this
+        index lacks; and how many rows Milvus returned, and the last one's score.
+        """
+        expr = "" if subset is None else subset.milvus_filter()
+        with reported(self.target, "search"):
+            found = self.client.search(self.collection, [vector], anns_field=field, limit=limit, filter=expr,
+                                       search_params={"metric_type": "IP"},
+                                       output_fields=["source", "char_start"])[0]
+        hits = [(self.rows.row(hit["entity"]["source"], hit["entity"]["char_start"]), float(hit["distance"]))
+                for hit in found]
+        last = hits[-1][1] if hits else 0.0
+        return [(row, score) for row, score in hits if row is not None], len(hits), last
 
-    def _requests(self, query_vector: np.ndarray | None, tokens: list[str], depth: int, mode: str,
-                  subset: Subset | None = None) -> list:
-        requests = []
-        expr = {} if subset is None else {"expr": subset.milvus_filter()}
-        if mode in ("hybrid", "dense"):
-            vector = np.asarray(query_vector, dtype=np.float32).tolist()
-            requests.append(self._request([vector], "dense", {"metric_type": "IP"}, depth, **expr))
-        counts = query_counts(self.bm25, tokens) if mode in ("hybrid", "bm25") else {}
-        if counts:
-            requests.append(self._request([counts], "sparse", {"metric_type": "IP"}, depth, **expr))
-        return requests
+    def _dense(self, query_vector: np.ndarray, depth: int, subset: Subset | None) -> tuple[list[int], dict[int, float]]:
+        if depth <= 0:
+            return [], {}
+        vector = np.asarray(query_vector, dtype=np.float32).tolist()
+        hits = sorted(self._search(vector, "dense", depth, subset)[0], key=lambda h: (-h[1], h[0]))
+        return [row for row, _ in hits], dict(hits)
+
+    def _bm25(self, tokens: list[str], depth: int, subset: Subset | None) -> list[int]:
+        """bm25s's ranking: Milvus's candidates (2 × depth, else 8 × depth), when no chunk left out
+        can enter it; else the index's own ranking.
+        """
+        lexical = self.index.lexical
+        query = query_weights(lexical, tokens)
+        if not query or depth <= 0:
+            return []
+        for asked in (min(MAX_LIMIT, 2 * depth), min(MAX_LIMIT, 8 * depth)):
+            hits, returned, last = self._search(query, "sparse", asked, subset)
+            rows = np.unique(np.asarray([row for row, _ in hits], dtype=np.int64))
+            scores = exact_scores(lexical, tokens, rows)
+            order = [i for i in sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i])) if scores[i] > 0]
+            if proven(scores[order[:depth]], depth, returned, asked, last, self.floor):
+                return rows[order[:depth]].tolist()
+        return lexical.top(tokens, depth, ids=None if subset is None else subset.ids)
 
     def rank(self, query_vector: np.ndarray | None, tokens: list[str], k: int, depth: int, mode: str,
              subset: Subset | None = None) -> list[Fused]:
-        """The top `k` chunks (of `subset`'s documents, by a filter expression, when given); ties
-        in fused score go to the higher cosine, as in `retrieve.rrf`.
+        """The top `k` chunks (of `subset`'s documents, by a filter expression, when given), as
+        the FAISS backend ranks them.
         """
-        requests = self._requests(query_vector, tokens, depth, mode, subset)
-        if not requests:
-            return []
-        dense = mode in ("hybrid", "dense")
-        with reported(self.target, "search"):
-            found = self.client.hybrid_search(self.collection, requests, self._ranker, limit=k + TIE_MARGIN,
-                                              output_fields=["dense"] if dense else ["id"])[0]
-        fused = [(int(hit["id"]), float(hit["distance"]), {},
-                  float(np.dot(hit["entity"]["dense"], query_vector)) if dense else 0.0) for hit in found]
-        fused.sort(key=lambda f: (-f[1], -f[3]))
-        return fused[:k]
+        rankings: dict[str, list[int]] = {}
+        cosines: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            rankings["dense"], cosines = self._dense(query_vector, depth, subset)
+        if mode in ("hybrid", "bm25"):
+            rankings["bm25"] = self._bm25(tokens, depth, subset)
+        return fused(rankings, cosines, k)

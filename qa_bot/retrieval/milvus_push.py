@@ -1,54 +1,93 @@
-"""Push an index into a Milvus collection: one row per chunk, dense vector and BM25 weights.
+"""Push an index into its Milvus collection, sending only the chunks that changed.
 
-BM25 as an inner product: bm25s precomputes, for every term t of chunk d, the
-weight idf(t) × tf-saturation(t, d) (its k1, b and idf variant). The chunk's
-sparse vector holds those weights under the bm25s term ids, the query's holds the
-count of each of its terms (`milvus.query_counts`), so query · chunk is bm25s's score.
+One collection, updated in place. Each row is keyed by its chunk's key
+(`chunk_keys`: source, range and text), so an unchanged chunk keeps its row from
+push to push. A push reads the keys the collection holds, upserts the rows of the
+chunks it lacks, deletes the rows of the chunks that are gone (documents removed
+or edited), and then records on the collection the generation it is synced to
+(`milvus.open_backend` refuses a collection synced to another one) and in the
+index's manifest what it sent.
 
-A push writes the collection `<name>_<generation>` and then points the alias
-`<name>` at it in one step (the previous one is kept for readers still on it).
-The collection's property `qa_bot` records the generation and embedder
-(`milvus.MilvusBackend` refuses a collection of another generation or embedder),
-and the index's manifest records the push.
+A row's BM25 half (`bm25_split`) depends on the corpus through avgdl only: the
+collection records the avgdl its rows hold, and every row is rewritten once the
+index's avgdl has moved more than `bm25_split.AVGDL_TOLERANCE` from it. A
+collection of another embedder, of other tokens or written by an older qa-bot
+(a collection per generation behind an alias) is written again from scratch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
-import scipy.sparse
 
+from ..embedders import same_model
 from ..errors import BuildLocked, MilvusError
 from ..index.dense import load_vectors
 from ..index.load import Index
-from ..index.manifest import load_manifest, now
+from ..index.manifest import PIPELINE_VERSIONS, load_manifest, now
 from ..index.store import MANIFEST, build_lock, write_json_atomic
-from .milvus import META_KEY, MilvusTarget, alias_of, collection_meta, connect, reported
+from ..index.tokens import chunk_tokens, saved_tokens
+from .bm25_split import AVGDL_TOLERANCE, K1, B, row_weights
+from .chunk_keys import chunk_keys
+from .milvus import LAYOUT, META_KEY, MilvusTarget, alias_of, collection_meta, connect, reported
 
 if TYPE_CHECKING:
     from pymilvus import CollectionSchema, MilvusClient
     from pymilvus.milvus_client import IndexParams
 
-__all__ = ["bm25_matrix", "push"]
+__all__ = ["PushReport", "push"]
 
 BATCH_ROWS = 256
+KEY_BATCH = 10_000
 MAX_VARCHAR_BYTES = 65535
+Progress = Callable[[str, int, int], None]
 
 
-def bm25_matrix(bm25: bm25s.BM25) -> scipy.sparse.csr_matrix:
-    """(chunks × terms) BM25 weights, as bm25s precomputed them."""
-    scores = bm25.scores
-    shape = (int(scores["num_docs"]), len(scores["indptr"]) - 1)
-    return scipy.sparse.csc_matrix((scores["data"], scores["indices"], scores["indptr"]), shape=shape).tocsr()
+@dataclass(frozen=True)
+class PushReport:
+    """What a push sent: rows upserted and deleted, rows kept as they were, and why every row was
+    written when it was ('' when only the changes were sent).
+    """
+
+    upserted: int
+    deleted: int
+    kept: int
+    rewritten: str = ""
+
+    @property
+    def sent(self) -> bool:
+        """Whether the push sent any row."""
+        return bool(self.upserted or self.deleted)
+
+    def line(self, chunks: int, where: str, seconds: float) -> str:
+        """The summary `qa-bot build --milvus` prints."""
+        if not self.sent:
+            return f"{where} already holds this index: {self.kept} rows kept, nothing sent"
+        why = f" (every row written: {self.rewritten})" if self.rewritten else ""
+        return (f"pushed {chunks} chunks to {where}: {self.upserted} rows upserted, {self.deleted} deleted, "
+                f"{self.kept} kept in {seconds:.1f} s{why}")
 
 
-def _sparse_row(weights: scipy.sparse.csr_matrix, row: int) -> dict[int, float]:
-    start, end = weights.indptr[row], weights.indptr[row + 1]
-    return {int(t): float(w) for t, w in zip(weights.indices[start:end], weights.data[start:end], strict=False)}
+@dataclass(frozen=True)
+class _Lexical:
+    """Each chunk's BM25 tokens (read when asked for) and the index's average chunk length."""
+
+    tokens: Sequence[list[str]]
+    avgdl: float
+
+
+def _lexical(index: Index) -> _Lexical:
+    saved = saved_tokens(index.data)
+    if saved is not None and len(saved) == len(index.chunks):
+        tokens, total = saved, saved.total()
+    else:  # a generation of an older qa-bot: tokenised again
+        tokens = chunk_tokens(list(index.chunks))
+        total = sum(len(t) for t in tokens)
+    return _Lexical(tokens, total / len(tokens) if len(tokens) else 0.0)
 
 
 def _clip(text: str) -> str:
@@ -56,9 +95,22 @@ def _clip(text: str) -> str:
     return text.encode("utf-8", "ignore")[:MAX_VARCHAR_BYTES].decode("utf-8", "ignore")
 
 
-def _index_meta(index: Index) -> dict:
-    return {"generation": index.manifest.generation, "embedder": index.embedder_name,
-            "dim": index.manifest.dim, "chunks": len(index.chunks)}
+def _meta(index: Index, avgdl: float, written: list[float], generation: str) -> dict:
+    """What the collection records: the rows' kind, the avgdl they hold, the generation synced to."""
+    return {"layout": LAYOUT, "embedder": index.embedder_name, "dim": index.manifest.dim,
+            "tokens": PIPELINE_VERSIONS["tokens"], "k1": K1, "b": B, "avgdl": written,
+            "index_avgdl": avgdl, "generation": generation, "chunks": len(index.chunks)}
+
+
+def _same_rows(meta: dict, index: Index) -> str:
+    """Why rows of the collection `meta` describes cannot be kept for `index` ('' when they can)."""
+    if meta.get("layout") != LAYOUT:
+        return "written by an older qa-bot"
+    if not same_model(meta.get("embedder", ""), index.embedder_name) or meta.get("dim") != index.manifest.dim:
+        return f"it held vectors of {meta.get('embedder')!r}"
+    if (meta.get("tokens"), meta.get("k1"), meta.get("b")) != (PIPELINE_VERSIONS["tokens"], K1, B):
+        return "it held BM25 weights of other tokens"
+    return ""
 
 
 def _schema(client: MilvusClient, dim: int) -> tuple[CollectionSchema, IndexParams]:
@@ -78,75 +130,127 @@ def _schema(client: MilvusClient, dim: int) -> tuple[CollectionSchema, IndexPara
     return schema, indexes
 
 
-def _rows(index: Index, start: int, end: int, vectors: np.ndarray, weights: scipy.sparse.csr_matrix) -> list[dict]:
-    return [
-        {"id": i, "dense": vectors[i].tolist(), "sparse": _sparse_row(weights, i), "text": _clip(chunk.text),
-         "source": _clip(chunk.source), "char_start": chunk.char_start, "char_end": chunk.char_end}
-        for i, chunk in enumerate(index.chunks[start:end], start)
-    ]
-
-
-def _write_collection(client: MilvusClient, name: str, index: Index,
-                      progress: Callable[[str, int, int], None] | None) -> None:
-    """Create the collection `name` and insert every chunk of `index`."""
-    if client.has_collection(name):
-        client.drop_collection(name)  # left by an interrupted push
-    dim = index.manifest.dim
-    schema, indexes = _schema(client, dim)
-    client.create_collection(name, schema=schema, index_params=indexes,
-                             properties={META_KEY: json.dumps(_index_meta(index))})
-    total = len(index.chunks)
-    # the exact float32 vectors (the FAISS index of a large corpus is approximate)
-    vectors = load_vectors(index.data, mmap=True) if total else np.zeros((0, dim), np.float32)
-    weights = bm25_matrix(index.bm25)
-    for start in range(0, total, BATCH_ROWS):
-        client.insert(name, _rows(index, start, min(total, start + BATCH_ROWS), vectors, weights))
-        if progress:
-            progress("pushing", min(total, start + BATCH_ROWS), total)
-    client.flush(name)
-
-
-def _point_alias(client: MilvusClient, target: MilvusTarget, name: str, previous: str | None) -> None:
-    """Point the alias at `name`, then drop the collections older than the previous one."""
-    if previous is None:
-        client.create_alias(name, target.collection)
-    else:
-        client.alter_alias(name, target.collection)
-    prefix = f"{target.collection}_gen_"
+def _drop_generations(client: MilvusClient, name: str) -> None:
+    """Drop an older qa-bot's alias `name` and its collections `name_gen_…`."""
+    client.drop_alias(name)
     for old in client.list_collections():
-        if old.startswith(prefix) and old not in (name, previous):
+        if old.startswith(f"{name}_gen_"):
             client.drop_collection(old)
 
 
-def _record_push(index: Index, target: MilvusTarget) -> None:
-    """Note in the index's manifest which generation `target` holds."""
+def _collection(client: MilvusClient, target: MilvusTarget, index: Index, lexical: _Lexical) -> tuple[dict, str]:
+    """The collection's record, and why every row is to be written ('' when only changes are):
+    made here when missing, made again when its rows cannot be kept.
+    """
+    name = target.collection
+    why = ""
+    if alias_of(client, name) is not None:
+        why = "the collection was written by an older qa-bot"
+        _drop_generations(client, name)
+    elif client.has_collection(name):
+        meta = collection_meta(client, name)
+        if meta is None:
+            raise MilvusError(f"{name!r} at {target.uri} is a collection that qa-bot did not make: "
+                              "choose another --collection")
+        why = _same_rows(meta, index)
+        if not why:
+            client.load_collection(name)  # a new connection finds it released
+            return meta, _drift(meta["avgdl"], lexical.avgdl)
+        client.drop_collection(name)
+    meta = _meta(index, lexical.avgdl, [lexical.avgdl, lexical.avgdl], "")
+    schema, indexes = _schema(client, index.manifest.dim)
+    client.create_collection(name, schema=schema, index_params=indexes, properties={META_KEY: json.dumps(meta)})
+    return meta, why or "a new collection"
+
+
+def _drift(written: list[float], avgdl: float) -> str:
+    """Why the rows holding the avgdls `written` are to be rewritten for `avgdl` ('' when they are not)."""
+    low, high = min(written), max(written)
+    if low != high:
+        return "an earlier push was interrupted while rewriting them"
+    moved = abs(avgdl / low - 1) if low else float(avgdl != 0)
+    return f"avgdl moved {moved:.1%}" if moved > AVGDL_TOLERANCE else ""
+
+
+def _held_keys(client: MilvusClient, name: str) -> np.ndarray:
+    """The keys of every row of the collection `name`."""
+    iterator = client.query_iterator(name, batch_size=KEY_BATCH, filter="", output_fields=["id"])
+    keys: list[int] = []
+    try:
+        while batch := iterator.next():
+            keys.extend(row["id"] for row in batch)
+    finally:
+        iterator.close()
+    return np.asarray(keys, dtype=np.int64)
+
+
+def _rows(index: Index, rows: Sequence[int], keys: np.ndarray, vectors: np.ndarray, lexical: _Lexical,
+          avgdl: float) -> list[dict]:
+    out = []
+    for row in rows:
+        chunk = index.chunks[row]
+        out.append({"id": int(keys[row]), "dense": vectors[row].tolist(),
+                    "sparse": row_weights(lexical.tokens[row], avgdl), "text": _clip(chunk.text),
+                    "source": _clip(chunk.source), "char_start": chunk.char_start, "char_end": chunk.char_end})
+    return out
+
+
+def _send(client: MilvusClient, name: str, index: Index, send: np.ndarray, gone: np.ndarray, keys: np.ndarray,
+          lexical: _Lexical, avgdl: float, progress: Progress | None) -> None:
+    """Upsert the rows of the chunks `send` (rows of the index), delete the keys `gone`."""
+    vectors = load_vectors(index.data, mmap=True) if len(send) else None
+    for start in range(0, len(send), BATCH_ROWS):
+        batch = send[start:start + BATCH_ROWS].tolist()
+        client.upsert(name, _rows(index, batch, keys, vectors, lexical, avgdl))
+        if progress:
+            progress("pushing", start + len(batch), len(send))
+    for start in range(0, len(gone), KEY_BATCH):
+        client.delete(name, ids=gone[start:start + KEY_BATCH].tolist())
+    if len(send) or len(gone):
+        client.flush(name)
+
+
+def _record_push(index: Index, target: MilvusTarget, report: PushReport) -> None:
+    """Note in the index's manifest which generation `target` holds, and what the push sent."""
     try:
         with build_lock(index.path):
             manifest = load_manifest(index.path)
             if manifest is None or manifest.generation != index.manifest.generation:
                 return  # a newer build has replaced the index meanwhile
             push = {"uri": target.uri, "collection": target.collection, "generation": manifest.generation,
-                    "pushed": now()}
+                    "pushed": now(), "upserted": report.upserted, "deleted": report.deleted, "kept": report.kept}
             write_json_atomic(index.path / MANIFEST, manifest.with_push(push).to_dict())
     except BuildLocked as err:
         raise MilvusError(f"pushed, but could not record it in {index.path}: {err}") from None
 
 
-def push(index: Index, target: MilvusTarget, progress: Callable[[str, int, int], None] | None = None) -> bool:
-    """Copy `index` into `target`'s collection; False when it already held this generation.
+def _keys(index: Index) -> np.ndarray:
+    keys = chunk_keys(index)
+    if len(np.unique(keys)) != len(keys):
+        raise MilvusError(f"two chunks of the index in {index.path} have the same key: rebuild it")
+    return keys
 
-    `progress(stage, done, total)` is called after each batch of rows.
+
+def push(index: Index, target: MilvusTarget, progress: Progress | None = None) -> PushReport:
+    """Bring `target`'s collection to `index`: upsert the rows of new chunks, delete those of
+    chunks that are gone, keep the others; every row when the collection is new or its rows
+    are out of date. `progress(stage, done, total)` is called after each batch of rows.
     """
     client = connect(target, create=True)
-    name = f"{target.collection}_{index.manifest.generation.replace('-', '_')}"
-    with reported(target, f"take the index as {target.collection!r}"):
-        previous = alias_of(client, target.collection)
-        if previous is None and client.has_collection(target.collection):
-            raise MilvusError(f"{target.collection!r} at {target.uri} is a collection that qa-bot did not make: "
-                              "choose another --collection")
-        fresh = previous is None or collection_meta(client, previous) != _index_meta(index)
-        if fresh:
-            _write_collection(client, name, index, progress)
-            _point_alias(client, target, name, previous)
-    _record_push(index, target)
-    return fresh
+    name = target.collection
+    keys, lexical = _keys(index), _lexical(index)
+    with reported(target, f"take the index as {name!r}"):
+        meta, rewrite = _collection(client, target, index, lexical)
+        held = _held_keys(client, name)
+        avgdl = lexical.avgdl if rewrite else min(meta["avgdl"])
+        if rewrite and held.size:  # readers meanwhile: rows hold either avgdl
+            both = [min(avgdl, *meta["avgdl"]), max(avgdl, *meta["avgdl"])]
+            client.alter_collection_properties(name, properties={META_KEY: json.dumps({**meta, "avgdl": both})})
+        send = np.arange(len(keys)) if rewrite else np.flatnonzero(~np.isin(keys, held))
+        gone = held[~np.isin(held, keys)]
+        _send(client, name, index, send, gone, keys, lexical, avgdl, progress)
+        synced = _meta(index, lexical.avgdl, [avgdl, avgdl], index.manifest.generation)
+        client.alter_collection_properties(name, properties={META_KEY: json.dumps(synced)})
+    report = PushReport(upserted=len(send), deleted=len(gone), kept=len(keys) - len(send), rewritten=rewrite)
+    _record_push(index, target, report)
+    return report

@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from helpers import CORPUS, DATA
 
@@ -14,9 +13,11 @@ from qa_bot.errors import MilvusError
 from qa_bot.index.load import load_index
 from qa_bot.pipeline import QA
 from qa_bot.question.analysis import analyze
+from qa_bot.retrieval.bm25_split import query_weights
+from qa_bot.retrieval.chunk_keys import chunk_key
 from qa_bot.retrieval.fusion import search
-from qa_bot.retrieval.milvus import MilvusTarget, connect, open_backend, query_counts
-from qa_bot.retrieval.milvus_push import bm25_matrix, push
+from qa_bot.retrieval.milvus import MilvusBackend, MilvusTarget, connect, open_backend
+from qa_bot.retrieval.milvus_push import push
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 
@@ -38,7 +39,7 @@ def pushed(tmp_path_factory, corpus_index):
     index_dir = _copy_index(corpus_index[1], tmp_path_factory.mktemp("milvus") / "index")
     index = load_index(index_dir)
     target = MilvusTarget(str(index_dir.parent / "milvus.db"))
-    assert push(index, target) is True
+    assert push(index, target).upserted == len(index.chunks)
     return load_index(index_dir), target
 
 
@@ -55,31 +56,19 @@ def _qa_bot(*args, stdin=None, prelude="pass"):
                           encoding="utf-8", timeout=600, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
-def test_bm25_weights_as_sparse_vectors_give_bm25s_scores(qa):
-    index = qa.index
-    weights = bm25_matrix(index.bm25)
-    assert weights.shape[0] == len(index.chunks) and min(weights.getnnz(axis=1)) >= 1
-    for item in DEV[:12]:
-        tokens = analyze(item["question"], index.vocabulary).tokens
-        query = np.zeros(weights.shape[1])
-        for term, count in query_counts(index.bm25, tokens + ["từ-không-có-trong-chỉ-mục"]).items():
-            query[term] = count
-        expected = index.bm25.get_scores(tokens)
-        assert expected.max() > 0
-        np.testing.assert_allclose(weights @ query, expected, rtol=1e-5, atol=1e-5)
-
-
 def test_milvus_sparse_search_scores_are_bm25s_scores(pushed):
     index, target = pushed
     client = connect(target)
     tokens = analyze(FEW[0], index.vocabulary).tokens
-    found = client.search("qa_bot", [query_counts(index.bm25, tokens)], anns_field="sparse", limit=10,
-                          search_params={"metric_type": "IP"}, output_fields=["text"])[0]
+    found = client.search("qa_bot", [query_weights(index.lexical, tokens)], anns_field="sparse", limit=10,
+                          search_params={"metric_type": "IP"}, output_fields=["text", "source", "char_start"])[0]
     expected = index.bm25.get_scores(tokens)
+    rows = {(c.source, c.char_start): c.id for c in index.chunks}
     assert len(found) == 10
     for hit in found:
-        assert hit["distance"] == pytest.approx(float(expected[hit["id"]]), rel=1e-5)
-        assert hit["entity"]["text"] == index.chunks[hit["id"]].text
+        row = rows[hit["entity"]["source"], hit["entity"]["char_start"]]
+        assert hit["distance"] == pytest.approx(float(expected[row]), rel=1e-5)
+        assert hit["entity"]["text"] == index.chunks[row].text
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -91,6 +80,21 @@ def test_hybrid_search_ranks_as_the_faiss_backend(qa, milvus_qa, embedder, mode)
         assert [h.chunk.id for h in remote] == [h.chunk.id for h in local]
         assert [h.score for h in remote] == pytest.approx([h.score for h in local], rel=1e-6)
         assert [h.dense_score for h in remote] == pytest.approx([h.dense_score for h in local], abs=1e-5)
+
+
+@pytest.mark.parametrize("floor", [1.0, 0.01])
+def test_a_shallow_bm25_ranking_is_bm25s_whether_proven_at_once_deeper_or_not(qa, milvus_qa, floor, monkeypatch):
+    backend = MilvusBackend(milvus_qa.backend.client, milvus_qa.backend.target, milvus_qa.index, floor=floor)
+    searches = []
+    real = MilvusBackend._search
+    monkeypatch.setattr(MilvusBackend, "_search", lambda self, *args: searches.append(args[2]) or real(self, *args))
+    for item in DEV[:12]:
+        tokens = analyze(item["question"], qa.index.vocabulary).tokens
+        for depth in (3, 8):
+            ours = qa.backend.rank(None, tokens, depth, depth, "bm25")
+            assert backend.rank(None, tokens, depth, depth, "bm25") == ours
+    assert set(searches) == ({6, 16} if floor == 1.0 else {6, 24, 16, 64})
+    assert searches.count(6) + searches.count(16) == 24, "one first search a question and depth"
 
 
 def test_the_whole_dev_set_gets_the_same_answers_from_milvus(qa, milvus_qa):
@@ -105,13 +109,15 @@ def test_the_collection_describes_itself_and_the_manifest_records_the_push(pushe
     index, target = pushed
     client = connect(target)
     assert client.get_collection_stats("qa_bot")["row_count"] == len(index.chunks)
-    row = client.get("qa_bot", ids=[5], output_fields=["text", "source", "char_start", "char_end"])[0]
     chunk = index.chunks[5]
+    key = chunk_key(chunk.source, chunk.char_start, chunk.char_end, chunk.text)
+    row = client.get("qa_bot", ids=[key], output_fields=["text", "source", "char_start", "char_end"])[0]
     assert (row["text"], row["source"], row["char_start"], row["char_end"]) == (
         chunk.text, chunk.source, chunk.char_start, chunk.char_end)
     record = index.manifest.milvus
     assert record[0]["uri"] == target.uri and record[0]["generation"] == index.manifest.generation
-    assert push(index, target) is False, "a collection that holds this generation is not pushed again"
+    assert record[0]["upserted"] == len(index.chunks) and record[0]["deleted"] == 0
+    assert not push(index, target).sent, "a collection that holds this generation is not pushed again"
 
 
 def test_a_collection_of_another_generation_or_embedder_is_refused(pushed, tmp_path):
@@ -129,6 +135,20 @@ def test_a_collection_of_another_generation_or_embedder_is_refused(pushed, tmp_p
             open_backend(load_index(copy), target)
 
 
+def test_an_older_qa_bots_collection_per_generation_is_refused_then_replaced(pushed, tmp_path):
+    index = load_index(_copy_index(pushed[0].path, tmp_path / "index"))
+    target = MilvusTarget(str(tmp_path / "old.db"))
+    client = connect(target, create=True)
+    client.create_collection("qa_bot_gen_20240101", dimension=4)
+    client.create_alias("qa_bot_gen_20240101", "qa_bot")
+    with pytest.raises(MilvusError, match=f"older qa-bot.*qa-bot build --index {index.path} --milvus"):
+        open_backend(index, target)
+    report = push(index, target)
+    assert "older qa-bot" in report.rewritten and report.upserted == len(index.chunks)
+    assert connect(target).list_collections() == ["qa_bot"]
+    assert open_backend(index, target).rank(None, ["hà", "giang"], 5, 100, "bm25")
+
+
 def test_a_missing_collection_or_database_or_server_gets_a_message(pushed, tmp_path):
     index, target = pushed
     with pytest.raises(MilvusError, match="no collection 'other'.*--collection other"):
@@ -144,7 +164,11 @@ def test_cli_build_pushes_and_ask_answers_from_milvus_with_the_contract(corpus_i
     uri = str(tmp_path / "lite" / "milvus.db")
     run = _qa_bot("build", "--corpus", str(CORPUS), "--index", str(index_dir), "--milvus", uri)
     assert run.returncode == 0, run.stderr
-    assert f"pushed {len(qa.index.chunks)} chunks to collection 'qa_bot' at {uri}" in run.stderr
+    n = len(qa.index.chunks)
+    assert f"pushed {n} chunks to collection 'qa_bot' at {uri}: {n} rows upserted, 0 deleted, 0 kept" in run.stderr
+    run = _qa_bot("build", "--corpus", str(CORPUS), "--index", str(index_dir), "--milvus", uri)
+    assert run.returncode == 0, run.stderr
+    assert f"collection 'qa_bot' at {uri} already holds this index: {n} rows kept, nothing sent" in run.stderr
     questions = [item for item in DEV if item["id"] in {"d01", "d01-na", "d04-en"}] + [
         {"id": "none", "question": "Giá vé máy bay đi Phú Quốc tháng này là bao nhiêu?"}]
     stdin = "".join(json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) + "\n"
