@@ -20,9 +20,12 @@ __all__ = ["figures_for", "row_answer"]
 
 
 def row_answer(row: TableRow, index: Index) -> Answer | None:
-    """A table row as an answer: its value in its sentence, in the chunk that holds the sentence."""
-    for chunk in index.chunks:
-        if chunk.source == row.source and chunk.char_start <= row.sentence_start and row.sentence_end <= chunk.char_end:
+    """A table row as an answer: its value in its sentence, in the chunk that holds the sentence
+    (only the chunks of the row's document are read).
+    """
+    for chunk_id in index.subset(lambda facets: facets.source == row.source).ids:
+        chunk = index.chunks[int(chunk_id)]
+        if chunk.char_start <= row.sentence_start and row.sentence_end <= chunk.char_end:
             return Answer(row.source, row.sentence_start, row.sentence_end, row.char_start, row.char_end,
                           row.sentence, row.span, 1.0, Hit(chunk, 1.0), row.span)
     return None

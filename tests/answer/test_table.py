@@ -89,3 +89,37 @@ def test_the_question_set_meets_its_targets_with_the_real_model(tmp_path, embedd
     overall = score_tables(QUESTIONS, [qa.ask(q["question"]).to_dict() for q in QUESTIONS], index.documents)["overall"]
     assert len(QUESTIONS) >= 40
     assert overall["row_recall"] >= 0.9 and overall["row_precision"] >= 0.9 and overall["quote_exact"] == 1.0
+
+
+class _CountingChunks:
+    """The index's chunks, noting every chunk read."""
+
+    def __init__(self, chunks, read):
+        self._chunks, self._read = chunks, read
+
+    def __len__(self):
+        return len(self._chunks)
+
+    def __getitem__(self, item):
+        chunk = self._chunks[item]
+        self._read.append(chunk.source)
+        return chunk
+
+    def __iter__(self):
+        for chunk in self._chunks:
+            self._read.append(chunk.source)
+            yield chunk
+
+
+def test_a_ranking_answer_reads_only_its_document_s_chunks(compare_qa):
+    import dataclasses
+
+    from qa_bot.answer.figures import row_answer
+
+    row = compare_qa.ask("Tỉnh nào có nhiều TTHC mức độ 4 nhất?").table.rows[0]
+    read = []
+    index = dataclasses.replace(compare_qa.index, chunks=_CountingChunks(compare_qa.index.chunks, read))
+    answer = row_answer(row, index)
+    assert answer.span == row.span and answer.hit.chunk.source == row.source
+    assert answer.hit.chunk.char_start <= answer.sentence_start < answer.sentence_end <= answer.hit.chunk.char_end
+    assert read and set(read) == {row.source}
