@@ -19,9 +19,6 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from qa_bot.app.admin import ADMIN_ENV, Gate, is_local_address
-from qa_bot.app.export import answer_json, answer_markdown, citation, quote
-from qa_bot.app.page_view import is_indexed_version, is_pdf, ocr_pages, page_images, page_view_html
 from qa_bot.app.render import (
     CSS,
     answer_card,
@@ -31,21 +28,12 @@ from qa_bot.app.render import (
     parse_range,
     passage_block,
 )
-from qa_bot.app.table_view import chart, conflict_html, table_html
 from qa_bot.app.ui_text import text_for
 from qa_bot.datafiles import DATA
-from qa_bot.embedders import DEFAULT_EMBEDDER
-from qa_bot.errors import IndexUnusable, QaBotError
-from qa_bot.evaluation.feedback import append_feedback, feedback_record
-from qa_bot.index.build import build_index
-from qa_bot.index.manifest import load_manifest
-from qa_bot.index.remove import move_to_removed, remove_documents
-from qa_bot.ingest.pages import pages_of
-from qa_bot.ingest.uploads import save_upload
-from qa_bot.pipeline import QA
-from qa_bot.question.analysis import abbreviations_in
-from qa_bot.question.filters import FilterOptions, Filters, filter_options
-from qa_bot.retrieval.faiss import FaissBackend
+from qa_bot.embedders.base import DEFAULT_EMBEDDER
+
+# What the question box needs is imported above; the rest of qa_bot (search, index, PDF pages:
+# about a second of imports) only once the box is on the page, below ("# the rest of qa_bot").
 
 HERE = Path(__file__).resolve().parent
 CORPUS = Path(os.environ.get("QA_BOT_CORPUS") or HERE / "corpus")
@@ -536,14 +524,35 @@ def examples() -> None:
 
 # ---------------------------------------------------------------- page
 
-qa = open_qa()
+if "doc" not in st.query_params:
+    if "history" not in st.session_state:
+        st.session_state.history = []
+    # the box comes first: a question can be typed while the model and the index load (a question sent
+    # meanwhile restarts this run, which waits for them below and answers it)
+    question = st.chat_input(T["input"], key="question") or st.session_state.pop("pending", None)
+
+# the rest of qa_bot (see the imports above)
+from qa_bot.app.admin import ADMIN_ENV, Gate, is_local_address  # noqa: E402
+from qa_bot.app.export import answer_json, answer_markdown, citation, quote  # noqa: E402
+from qa_bot.app.page_view import is_indexed_version, is_pdf, ocr_pages, page_images, page_view_html  # noqa: E402
+from qa_bot.app.table_view import chart, conflict_html, table_html  # noqa: E402
+from qa_bot.errors import IndexUnusable, QaBotError  # noqa: E402
+from qa_bot.evaluation.feedback import append_feedback, feedback_record  # noqa: E402
+from qa_bot.index.build import build_index  # noqa: E402
+from qa_bot.index.manifest import load_manifest  # noqa: E402
+from qa_bot.index.remove import move_to_removed, remove_documents  # noqa: E402
+from qa_bot.ingest.pages import pages_of  # noqa: E402
+from qa_bot.ingest.uploads import save_upload  # noqa: E402
+from qa_bot.pipeline import QA  # noqa: E402
+from qa_bot.question.analysis import abbreviations_in  # noqa: E402
+from qa_bot.question.filters import FilterOptions, Filters, filter_options  # noqa: E402
+from qa_bot.retrieval.faiss import FaissBackend  # noqa: E402
+
 if "doc" in st.query_params:
-    document_view(qa)
+    document_view(open_qa())
     st.stop()
 
-if "history" not in st.session_state:
-    st.session_state.history = []
-question = st.chat_input(T["input"], key="question") or st.session_state.pop("pending", None)
+qa = open_qa()
 use_filters = preset_filters(qa, question) if question else True
 
 with st.sidebar:

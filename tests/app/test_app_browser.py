@@ -486,10 +486,12 @@ def test_upload_each_format_then_ask(upload_app, page, tmp_path):
 
 
 def test_app_start_on_an_existing_index_is_measured(request, app, page, tmp_path):
-    """Process start → a question box that answers, over the index the module's app built: the
-    time is reported (benchmarks/results/app-start.json and the test's properties), not asserted."""
+    """Process start → a question box that takes a question, and → its answer, over the index the
+    module's app built: the times are reported (benchmarks/results/app-start.json and the test's
+    properties), not asserted. The box comes before the model has loaded; a question sent then is
+    answered once it has."""
     page.goto(app.url)
-    page.locator('[data-testid="stChatInput"] textarea').wait_for(timeout=SLOW)  # the index exists now
+    page.get_by_text("Hỏi đáp về cải cách hành chính").first.wait_for(timeout=SLOW)  # the index exists now
     started = time.monotonic()
     server = start_server(request, app.corpus, app.index_dir, tmp_path / "second.log")
     page.goto(server.url)
@@ -498,12 +500,16 @@ def test_app_start_on_an_existing_index_is_measured(request, app, page, tmp_path
     page.wait_for_function("() => { const b = document.querySelector('[data-testid=\"stChatInput\"] textarea');"
                            " return b && !b.disabled; }", timeout=SLOW)
     elapsed = time.monotonic() - started
-    request.node.user_properties.append(("app_start_s", round(elapsed, 2)))
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "app-start.json").write_text(json.dumps({"app_start_s": round(elapsed, 2),
-                                                        "load": os.getloadavg()}), encoding="utf-8")
-    print(f"app start (process start → question box ready): {elapsed:.2f} s, load {os.getloadavg()}")
     box.fill("Hà Giang có bao nhiêu thủ tục hành chính đạt mức độ 4?")
     box.press("Enter")
     page.locator("mark.qa-span").first.wait_for(timeout=SLOW)  # the box it measured answers
+    answered = time.monotonic() - started
+    assert "1.565" in page.locator("mark.qa-span").first.inner_text()
+    request.node.user_properties.extend([("app_start_s", round(elapsed, 2)), ("first_answer_s", round(answered, 2))])
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "app-start.json").write_text(json.dumps({"app_start_s": round(elapsed, 2),
+                                                        "first_answer_s": round(answered, 2),
+                                                        "load": os.getloadavg()}), encoding="utf-8")
+    print(f"app start (process start → question box ready): {elapsed:.2f} s, → first answer {answered:.2f} s, "
+          f"load {os.getloadavg()}")
