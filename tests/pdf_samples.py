@@ -159,3 +159,56 @@ def scanned_page(lines: list[str] = SCANNED, dpi: int = 200) -> tuple[bytes, Dra
     out = io.BytesIO()
     image.save(out, format="PDF", resolution=dpi)
     return out.getvalue(), drawn
+
+
+def make_pdf(pages: list[list[str]], widgets=()) -> bytes:
+    """A PDF with one text line per entry of each page; `widgets` (page, x, y, text) are
+    signature fields that draw `text`, as Vietnamese signing tools stamp number and date.
+    Non-ASCII characters are mapped through /Differences with uniXXXX glyph names."""
+    chars = sorted({ch for page in pages for line in page for ch in line if ord(ch) > 126}
+                   | {ch for *_, text in widgets for ch in text if ord(ch) > 126})
+    codes = {ch: bytes([128 + i]) for i, ch in enumerate(chars)}
+
+    def encode(line: str) -> bytes:
+        raw = b"".join(codes.get(ch) or ch.encode("ascii") for ch in line)
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    def stream(data: bytes, extra: bytes = b"") -> bytes:
+        return b"<< /Length %d %s>>\nstream\n%s\nendstream" % (len(data), extra, data)
+
+    diffs = " ".join(f"/uni{ord(ch):04X}" for ch in chars).encode()
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
+               b"/BaseEncoding /WinAnsiEncoding /Differences [128 " + diffs + b"] >> >>")
+    resources = b"<< /Font << /F1 %d 0 R >> >>" % font
+    specs = []
+    for number, lines in enumerate(pages):
+        ops = b" ".join(b"(" + encode(line) + b") Tj T*" for line in lines)
+        content = add(stream(b"BT /F1 12 Tf 14 TL 72 720 Td " + ops + b" ET"))
+        annots = []
+        for page, x, y, text in widgets:
+            if page == number:
+                look = add(stream(b"BT /F1 12 Tf 2 4 Td (" + encode(text) + b") Tj ET",
+                                  b"/Type /XObject /Subtype /Form /BBox [0 0 60 20] /Resources " + resources + b" "))
+                annots.append(add(b"<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [%d %d %d %d] "
+                                  b"/AP << /N %d 0 R >> >>" % (x, y, x + 60, y + 20, look)))
+        specs.append((content, annots))
+    parent = len(objects) + len(specs) + 1
+    kids = [add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R /Annots [%s] >>"
+                % (parent, resources, content, b" ".join(b"%d 0 R" % a for a in annots))) for content, annots in specs]
+    add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
+    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % parent)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += (b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+            + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
+    return bytes(out)

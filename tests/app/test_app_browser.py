@@ -431,7 +431,7 @@ def _upload_bytes(name: str, fact: str) -> bytes:
         return (f"<html><head><title>Báo cáo</title></head><body><article><h1>Báo cáo CCHC</h1>"
                 f"<p>{fact}</p></article></body></html>").encode()
     if name.endswith(".pdf"):
-        from test_extract import make_pdf
+        from pdf_samples import make_pdf
 
         return make_pdf([["Báo cáo cải cách hành chính", fact]])
     import io
@@ -446,16 +446,21 @@ def _upload_bytes(name: str, fact: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def upload_app(request, tmp_path_factory):
-    """The app over a one-document corpus, to which the test uploads files."""
-    tmp = tmp_path_factory.mktemp("upload")
+def ha_giang_corpus(tmp):
+    """A corpus folder in `tmp` holding one short document: Hà Giang's 1.565 procedures at level 4."""
     corpus = tmp / "corpus"
     corpus.mkdir()
     (corpus / "ha-giang.txt").write_text(
         "Năm 2021, toàn tỉnh Hà Giang có 1.895 thủ tục hành chính, trong đó 1.565 thủ tục đạt mức độ 4.\n",
         encoding="utf-8")
-    return start_server(request, corpus, tmp / "index", tmp / "streamlit.log")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def upload_app(request, tmp_path_factory):
+    """The app over a one-document corpus, to which the test uploads files."""
+    tmp = tmp_path_factory.mktemp("upload")
+    return start_server(request, ha_giang_corpus(tmp), tmp / "index", tmp / "streamlit.log")
 
 
 def test_upload_each_format_then_ask(upload_app, page, tmp_path):

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 import test_app_browser as base
 from pdf_samples import COLUMN_RIGHT, SCANNED, scanned_page, signed_report
-from test_app_browser import SLOW, ask, shoot, start_server, wait_answers
+from test_app_browser import SLOW, ask, ha_giang_corpus, shoot, start_server, wait_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -109,11 +109,7 @@ def test_a_scanned_pdf_answers_and_is_marked_and_highlighted_on_the_image(pdf_ap
 def admin_app(request, tmp_path_factory):
     """The app with an admin password, over two documents."""
     tmp = tmp_path_factory.mktemp("admin-app")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    (corpus / "ha-giang.txt").write_text(
-        "Năm 2021, toàn tỉnh Hà Giang có 1.895 thủ tục hành chính, trong đó 1.565 thủ tục đạt mức độ 4.\n",
-        encoding="utf-8")
+    corpus = ha_giang_corpus(tmp)
     (corpus / "son-la.txt").write_text(
         "Năm 2022, tỉnh Sơn La có 321 thủ tục hành chính được cung cấp trực tuyến toàn trình.\n", encoding="utf-8")
     with mock.patch.dict(os.environ, {"QA_BOT_ADMIN_PASSWORD": PASSWORD}):

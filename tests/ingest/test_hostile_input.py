@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_extract import make_pdf
+from pdf_samples import make_pdf
 
 from qa_bot.index.build import build_index
 from qa_bot.index.load import load_index
