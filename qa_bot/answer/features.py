@@ -18,7 +18,7 @@ from ..text import fold, syllables
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
 
-__all__ = ["KIND_GROUPS", "kind_group", "sentence_features", "span_features"]
+__all__ = ["KIND_GROUPS", "is_list_item", "kind_group", "sentence_features", "span_features"]
 
 KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other")
 _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
@@ -42,6 +42,29 @@ def _missing_weight(asked: Asked, present: frozenset[str]) -> float:
 
 
 _ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d+[.)]|[-–•+*])\s", re.IGNORECASE)
+
+
+def _unterminated(sentence: str) -> bool:
+    """Whether `sentence` ends without a stop, as headings and titles do."""
+    return not sentence.rstrip().endswith((".", ";", ":", "!", "?", "…", "”", '"', ")"))
+
+
+_SUBJECT_END = re.compile(r":|\s(?:là|được hiểu là|gồm|bao gồm)\s", re.IGNORECASE)
+_DEFINITION_ASKED = re.compile(r"(?<!\w)(?:la gi|dinh nghia|nghia la|hieu la|goi la|la nhu the nao)(?!\w)")
+
+
+def _subject_in_question(asked: Asked, sentence: str) -> float:
+    """The share of the sentence's subject (what comes before its first ':' or 'là' in its first
+    80 characters: 'Điểm bảo lưu: …', 'Liên thông … là …') that the question's terms cover.
+    """
+    end = _SUBJECT_END.search(sentence, 0, 80)
+    words = [fold(w.lower()) for w, _, _ in syllables(sentence[:end.start()])] if end else []
+    return sum(w in asked.terms for w in words) / len(words) if words else 0.0
+
+
+def is_list_item(sentence: str) -> bool:
+    """Whether `sentence` is an item of a list ('a) …', '2. …', '- …')."""
+    return bool(_ITEM.match(sentence))
 
 
 def sentence_features(asked: Asked, sentence: str, context: str, rank: int, passage_cosine: float,
@@ -80,10 +103,13 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "with_previous": coverage(query.terms, present | term_set(before), weight),
         "with_next": coverage(query.terms, present | term_set(after), weight),
         "title_coverage": coverage(query.terms, term_set(title), weight),
-        "list_item": float(bool(_ITEM.match(sentence))),
+        "list_item": float(is_list_item(sentence)),
+        "unterminated": float(_unterminated(sentence)),
+        "heading_like": float(_unterminated(sentence) and len(words) <= 15),
         "list_head": float(sentence.rstrip().endswith(":")),
         "after_head": float(before.rstrip().endswith(":")),
         "question_share": sum(fold(w.lower()) in asked.terms for w, _, _ in words) / max(1, len(words)),
+        "subject_in_question": _subject_in_question(asked, sentence),
         "english": float(query.english),
         "english_cosine": cosine * query.english,
         "restored": float(query.restored is not None),
@@ -93,6 +119,8 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         features[f"typed_{name}"] = features["typed"] * (group == name)
     features["typed_asked"] = features["typed"] * (query.kind in TYPED_KINDS)
     features["reason_asked"] = features["reason_words"] * (group == "reason")
+    features["subject_defined"] = features["subject_in_question"] * bool(
+        _DEFINITION_ASKED.search(fold(query.matching.lower())))
     return features
 
 

@@ -23,7 +23,7 @@ from ..index.vocabulary import Vocabulary
 from ..question.analysis import Query
 from ..schema import Answer, Document, Hit
 from ..text import Normalized, normalize, syllables
-from .features import kind_group, sentence_features, span_features
+from .features import is_list_item, kind_group, sentence_features, span_features
 from .model import AnswerModels, answer_models
 from .phrases import match_spans, question_slot, reason_spans, sentence_spans, slot_spans, window_spans
 from .spans import candidates
@@ -98,12 +98,27 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
             if len(syllables(sentence.text)) < 3:
                 continue  # page clutter ('vn', 'Xác thực') is no answer
             typed, conflicts = typed_values(sentence.text, asked)
-            neighbours = (texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
+            neighbours = (_lead_in(texts, i), texts[i + 1] if i + 1 < len(texts) else "")
             features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
                                          typed, conflicts, doc.title, neighbours)
             found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
     _add_gaps(found)
     return found
+
+
+def _lead_in(texts: list[str], i: int) -> str:
+    """What sentence `i` reads with: the head that introduces the list it is an item of
+    ('… trong các trường hợp sau:' before 'a) …; b) …'), else the sentence before it.
+    """
+    if not i:
+        return ""
+    if is_list_item(texts[i]):
+        for j in range(i - 1, -1, -1):
+            if texts[j].rstrip().endswith(":"):
+                return texts[j]
+            if not is_list_item(texts[j]):
+                break
+    return texts[i - 1]
 
 
 @lru_cache(maxsize=65_536)

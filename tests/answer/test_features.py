@@ -1,0 +1,44 @@
+"""Sentence features the rankers read: list items read with their head, headings, defined subjects."""
+
+from __future__ import annotations
+
+from qa_bot.answer.features import sentence_features
+from qa_bot.answer.select import _lead_in
+from qa_bot.answer.typed import Asked
+from qa_bot.question.analysis import analyze
+
+
+def _asked(question: str) -> Asked:
+    return Asked.of(analyze(question), lambda term: 1.0, ())
+
+
+def test_a_list_item_reads_with_the_head_that_introduces_it_not_the_item_before():
+    texts = ["Thời hiệu truy cứu trách nhiệm hình sự được quy định như sau:",
+             "a) 05 năm đối với tội phạm ít nghiêm trọng;", "b) 10 năm đối với tội phạm nghiêm trọng;",
+             "Thời hiệu được tính từ ngày tội phạm được thực hiện."]
+    assert _lead_in(texts, 2) == _lead_in(texts, 1) == texts[0]
+    assert _lead_in(texts, 3) == texts[2]  # not an item: the sentence before it
+    assert _lead_in(texts, 0) == ""
+    assert _lead_in(["Kết quả năm 2024.", "a) 10 hồ sơ;"], 1) == "Kết quả năm 2024."  # no head: the one before
+
+
+def _features(question: str, sentence: str) -> dict[str, float]:
+    return sentence_features(_asked(question), sentence, sentence, 0, 0.5, 0.5, [], 0)
+
+
+def test_a_heading_is_told_from_a_sentence():
+    question = "Chuẩn đầu ra tiếng Nhật cho sinh viên hệ chính quy?"
+    heading = _features(question, "Chuẩn đầu ra tiếng Pháp và tiếng Nhật cho sinh viên hệ chính quy")
+    sentence = _features(question, "Đối với chuẩn đầu ra tiếng Nhật, sinh viên cần tối thiểu JLPT_N3.")
+    assert heading["heading_like"] == heading["unterminated"] == 1.0
+    assert sentence["heading_like"] == sentence["unterminated"] == 0.0
+
+
+def test_a_sentence_that_defines_what_the_question_asks_about_says_so():
+    question = "Điểm bảo lưu được định nghĩa như thế nào?"
+    defines = _features(question, "Điểm bảo lưu: sinh viên đã thi đạt yêu cầu một học phần ở trường khác.")
+    mentions = _features(question, "Sinh viên nộp đơn xin bảo lưu điểm tại phòng đào tạo.")
+    assert defines["subject_in_question"] == 1.0 and defines["subject_defined"] == 1.0
+    assert mentions["subject_in_question"] == mentions["subject_defined"] == 0.0
+    other = _features("Ai ký quyết định?", "Điểm bảo lưu: sinh viên đã thi đạt yêu cầu.")
+    assert other["subject_defined"] == 0.0  # the question asks for no definition
