@@ -10,8 +10,11 @@ whether it holds one in at most 120 characters (the span model). With both
 fitted, each question's chosen answer becomes a row labelled by whether it is right
 (the confidence model); unanswerable questions, and with `--negatives` each
 question asked again without the passages of its gold source, are its negatives.
-Models are scikit-learn logistic regressions on standardised features (the `[fit]`
-extra), written as JSON: the product applies them with numpy.
+The sentence ranker is linear, fitted listwise (scipy); the span ranker is
+gradient-boosted trees (LightGBM's lambdarank); `--sentence-model trees` and
+`--span-model linear` swap them. The confidence model is a logistic regression on
+standardised features (scikit-learn). Both libraries are the `[fit]` extra; the models are written as JSON and the
+product applies them with numpy.
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..answer.model import AnswerModels, LinearModel
+from ..answer.model import AnswerModels, LinearModel, Model, TreeModel
 from ..answer.select import SentenceCandidate, choose, confidence_features, sentence_candidates, span_candidates
 from ..answer.terms import weights_of
 from ..answer.typed import Asked
@@ -39,9 +42,15 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "main"]
+__all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "fit_tree_ranker", "main",
+           "trees_from_lightgbm"]
 
-C = 1.0  # inverse L2 strength of every model
+C = 1.0  # inverse L2 strength of every linear model
+TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
+               "lambdarank_truncation_level": 5, "deterministic": True, "force_row_wise": True, "n_jobs": 1,
+               "random_state": 0, "verbose": -1}
+CONFIDENCE_FOLDS = 5
+Ranker = Callable[[list[dict[str, float]], list[int], list[int]], Model]
 
 
 @dataclass
@@ -149,6 +158,61 @@ def fit_ranker(rows: list[dict[str, float]], labels: list[int], groups: list[int
     return LinearModel(tuple(names), mean, scale, w, 0.0)
 
 
+def fit_tree_ranker(rows: list[dict[str, float]], labels: list[int], groups: list[int]) -> TreeModel:
+    """Gradient-boosted trees ranking each group's candidates (LightGBM lambdarank, TREE_PARAMS)."""
+    import lightgbm
+
+    names = sorted({name for row in rows for name in row})
+    order = np.argsort(np.asarray(groups), kind="stable")
+    x = np.array([[rows[i].get(n, 0.0) for n in names] for i in order], dtype=np.float64)
+    g = np.asarray(groups)[order]
+    sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, g[1:] != g[:-1]]), len(g)])
+    ranker = lightgbm.LGBMRanker(objective="lambdarank", **TREE_PARAMS)
+    ranker.fit(x, np.asarray(labels)[order], group=sizes)
+    return trees_from_lightgbm(ranker.booster_.dump_model(), names)
+
+
+def _tree_arrays(structure: dict) -> tuple[list[int], list[float], list[int], list[int], list[float]]:
+    """One LightGBM tree (`dump_model`'s nested `tree_structure`) as TreeModel's node arrays."""
+    split, threshold, left, right, leaves = [], [], [], [], []
+
+    def visit(node: dict) -> int:
+        if "split_feature" not in node:
+            leaves.append(float(node["leaf_value"]))
+            return ~(len(leaves) - 1)
+        if node["decision_type"] != "<=" or node.get("missing_type", "None") not in ("None", "NaN"):
+            raise ValueError(f"a split TreeModel cannot apply: {node['decision_type']}, {node.get('missing_type')}")
+        at = len(split)
+        split.append(int(node["split_feature"]))
+        threshold.append(float(node["threshold"]))
+        left.append(0)
+        right.append(0)
+        left[at], right[at] = visit(node["left_child"]), visit(node["right_child"])
+        return at
+
+    root = visit(structure)
+    if root < 0:  # a single leaf: one split that leads to it either way
+        return [0], [0.0], [root], [root], leaves
+    return split, threshold, left, right, leaves
+
+
+def trees_from_lightgbm(dump: dict, names: list[str]) -> TreeModel:
+    """The TreeModel of a LightGBM booster's `dump_model()` over the features `names`."""
+    if dump.get("feature_names") and len(dump["feature_names"]) != len(names):
+        raise ValueError("the booster was trained on other features")
+    trees = [_tree_arrays(info["tree_structure"]) for info in dump["tree_info"]]
+    nodes, leaves = max(len(t[0]) for t in trees), max(len(t[4]) for t in trees)
+
+    def pad(values: list, size: int) -> list:  # padding nodes are never reached
+        return values + [0] * (size - len(values))
+
+    return TreeModel(tuple(names), np.array([pad(t[0], nodes) for t in trees], dtype=np.int64),
+                     np.array([pad(t[1], nodes) for t in trees], dtype=np.float64),
+                     np.array([pad(t[2], nodes) for t in trees], dtype=np.int64),
+                     np.array([pad(t[3], nodes) for t in trees], dtype=np.int64),
+                     np.array([pad(t[4], leaves) for t in trees], dtype=np.float64))
+
+
 def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, list, list, list, list]:
     sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = [], [], [], [], [], []
     for number, ex in enumerate(data):
@@ -207,22 +271,27 @@ def _question_stem(item: dict) -> str:
     return re.sub(r"-(?:en|na)$", "", str(item.get("id") or item.get("question", "")))
 
 
-def _cv_top1(rows: list, labels: list, groups: list, folds: int, c: float = C,
+def _fold(stem: str, folds: int) -> int:
+    """The fold of the question `stem`: every form of a question lands in the same one."""
+    return int(hashlib.sha1(stem.encode()).hexdigest(), 16) % folds
+
+
+def _cv_top1(rows: list, labels: list, groups: list, folds: int, ranker: Ranker | None = None,
              stems: list[str] | None = None) -> float:
     """Share of groups whose top-scored candidate is right, each fold's groups scored by a ranker
     fitted on the other folds (groups with no right candidate count as misses). `stems` (one per
     row) keeps every form of a question (translated, without diacritics) in one fold: a fold
     that has seen one form scores another far too well.
     """
+    ranker = ranker or _linear(C)
     groups_arr, labels_arr = np.asarray(groups), np.asarray(labels)
     stems = stems or [str(g) for g in groups]
-    fold_of = {g: int(hashlib.sha1(stem.encode()).hexdigest(), 16) % folds
-               for g, stem in zip(groups, stems, strict=True)}
+    fold_of = {g: _fold(stem, folds) for g, stem in zip(groups, stems, strict=True)}
     right = 0
     for fold_number in range(folds):
         test = {g for g, f in fold_of.items() if f == fold_number}
         train = [i for i, g in enumerate(groups) if g not in test]
-        model = fit_ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train], c)
+        model = ranker([rows[i] for i in train], [labels[i] for i in train], [groups[i] for i in train])
         for g in test:
             idx = np.flatnonzero(groups_arr == g)
             scores = model.logit([rows[i] for i in idx])
@@ -230,10 +299,21 @@ def _cv_top1(rows: list, labels: list, groups: list, folds: int, c: float = C,
     return right / len(fold_of)
 
 
+def _linear(c: float) -> Ranker:
+    """The linear listwise ranker at regularisation `c`."""
+    return lambda rows, labels, groups: fit_ranker(rows, labels, groups, c)
+
+
+def _ranker(kind: str, c: float) -> Ranker:
+    """The ranker `kind` names: "trees" or "linear" (at regularisation `c`)."""
+    return fit_tree_ranker if kind == "trees" else _linear(c)
+
+
 def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
-               cv: int = 0, cv_c: list[float] | None = None) -> AnswerModels:
+               cv: int = 0, cv_c: list[float] | None = None, sentence_model: str = "linear",
+               span_model: str = "trees") -> AnswerModels:
     """The three answer models fitted on `data` (see the module docstring); `cv` folds report the
-    cross-validated top-1 of both rankers first.
+    cross-validated top-1 of both rankers first. Each ranker is "trees" or "linear".
     """
     sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
     print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
@@ -241,19 +321,39 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     sentence_stems = [_question_stem(data[g].item) for g in groups]
     span_stems = [sentence_stems[row - 1] for row in span_groups]
     for c in (cv_c or [C]) if cv else []:
-        sentences = _cv_top1(sentence_rows, sentence_labels, groups, cv, c, sentence_stems)
-        spans = _cv_top1(span_rows, span_labels, span_groups, cv, c, span_stems)
-        print(f"cross-validated top-1, C={c}: sentence {sentences:.3f}, span in the right sentence {spans:.3f}")
-    placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    rankers = AnswerModels(fit_ranker(sentence_rows, sentence_labels, groups),
-                           fit_ranker(span_rows, span_labels, span_groups), placeholder, 0.0, {})
-    rows, labels = _confidence_rows(qa, data, rankers, negatives)
+        sentences = _cv_top1(sentence_rows, sentence_labels, groups, cv, _ranker(sentence_model, c), sentence_stems)
+        spans = _cv_top1(span_rows, span_labels, span_groups, cv, _ranker(span_model, c), span_stems)
+        print(f"cross-validated top-1 ({sentence_model} / {span_model}, C={c}): sentence {sentences:.3f}, "
+              f"span in the right sentence {spans:.3f}")
+    def rankers(left_out: set[int]) -> AnswerModels:
+        """Both rankers fitted without the examples `left_out`."""
+        sentences = [i for i, g in enumerate(groups) if g not in left_out]
+        spans = [i for i, row in enumerate(span_groups) if groups[row - 1] not in left_out]
+        placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+        return AnswerModels(
+            _ranker(sentence_model, C)(*([v[i] for i in sentences] for v in (sentence_rows, sentence_labels, groups))),
+            _ranker(span_model, C)(*([v[i] for i in spans] for v in (span_rows, span_labels, span_groups))),
+            placeholder, 0.0, {})
+
+    # the confidence model learns from answers chosen by rankers that never saw their question
+    # (in-sample rankers, trees above all, look surer of their answers than they will be)
+    fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
+    rows, labels = [], []
+    for number in range(CONFIDENCE_FOLDS):
+        held_out = {n for n, f in enumerate(fold_of) if f == number}
+        fold_rows, fold_labels = _confidence_rows(qa, [data[n] for n in sorted(held_out)], rankers(held_out),
+                                                  negatives)
+        rows += fold_rows
+        labels += fold_labels
+    final = rankers(set())
     confidence = fit_linear(rows, labels)
     threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),
              "span_rows": len(span_rows), "confidence_rows": len(rows), "negatives": negatives,
-             "max_false_abstain": max_false_abstain, "c": C}
-    return AnswerModels(rankers.sentence, rankers.span, confidence, threshold, about)
+             "max_false_abstain": max_false_abstain, "c": C, "confidence_folds": CONFIDENCE_FOLDS,
+             "sentence_model": sentence_model,
+             "span_model": span_model, "trees": TREE_PARAMS}
+    return AnswerModels(final.sentence, final.span, confidence, threshold, about)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -267,6 +367,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cv", type=int, default=0, help="report the cross-validated top-1 of both rankers")
     parser.add_argument("--cv-c", type=float, nargs="*", default=None, help="regularisation values to compare")
     parser.add_argument("--max-false-abstain", type=float, default=0.02)
+    for ranked, default in (("sentence", "linear"), ("span", "trees")):
+        parser.add_argument(f"--{ranked}-model", choices=("trees", "linear"), default=default,
+                            help=f"gradient-boosted trees (LightGBM) or a linear ranker for the {ranked}s")
     parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
     parser.add_argument("--retrieval-cache", type=Path, default=None,
                         help="JSON file of each question's retrieval, reused when it exists (same index only)")
@@ -282,7 +385,8 @@ def main(argv: list[str] | None = None) -> None:
     if cache_path:
         cache_path.write_text(json.dumps(cache), encoding="utf-8")
     print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
-    models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c)
+    models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c,
+                        args.sentence_model, args.span_model)
     about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}
     result = AnswerModels(models.sentence, models.span, models.confidence, models.threshold, about)
     args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -27,6 +27,21 @@ def test_the_listwise_ranker_puts_each_group_s_right_candidate_first():
     assert fit._cv_top1(rows, labels, groups, folds=3) > 0.9
 
 
+def test_the_tree_ranker_ships_as_arrays_that_score_as_lightgbm_does():
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(2)
+    rows = [{"a": float(rng.normal()), "b": float(rng.integers(0, 3)), "c": float(rng.random() < 0.3)}
+            for _ in range(600)]
+    labels = [int(r["a"] + r["b"] - r["c"] > 1.5) for r in rows]
+    groups = [i // 10 for i in range(600)]
+    model = fit.fit_tree_ranker(rows, labels, groups)
+    x = np.array([[r[name] for name in model.features] for r in rows])
+    reference = lightgbm.LGBMRanker(objective="lambdarank", **fit.TREE_PARAMS).fit(x, labels, group=[10] * 60)
+    assert len(model.split_feature) > 10
+    assert np.allclose(model.logit(rows), reference.predict(x), atol=1e-9)
+    assert fit._cv_top1(rows, labels, groups, folds=3, ranker=fit.fit_tree_ranker) > 0.8
+
+
 def test_cross_validation_keeps_every_form_of_a_question_in_one_fold():
     """Each question twice (as if accented and without diacritics) with identical candidates whose
     right one only an identifier-like feature tells: a fold that saw the other form scores it
