@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -98,7 +99,7 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
             if len(syllables(sentence.text)) < 3:
                 continue  # page clutter ('vn', 'Xác thực') is no answer
             typed, conflicts = typed_values(sentence.text, asked)
-            neighbours = (_lead_in(texts, i), texts[i + 1] if i + 1 < len(texts) else "")
+            neighbours = (_lead_in(texts, i), _follow_on(texts, i))
             features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
                                          typed, conflicts, doc.title, neighbours)
             found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
@@ -119,6 +120,19 @@ def _lead_in(texts: list[str], i: int) -> str:
             if not is_list_item(texts[j]):
                 break
     return texts[i - 1]
+
+
+def _follow_on(texts: list[str], i: int) -> str:
+    """What sentence `i` reads into: the items of the list it introduces ('… như sau:' before
+    'a) …; b) …'), else the sentence after it.
+    """
+    if i + 1 >= len(texts):
+        return ""
+    if texts[i].rstrip().endswith(":"):
+        items = list(itertools.takewhile(is_list_item, texts[i + 1:]))
+        if items:
+            return " ".join(items)
+    return texts[i + 1]
 
 
 @lru_cache(maxsize=65_536)

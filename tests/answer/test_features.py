@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa_bot.answer.features import sentence_features
-from qa_bot.answer.select import _lead_in
+from qa_bot.answer.select import _follow_on, _lead_in
 from qa_bot.answer.typed import Asked
 from qa_bot.question.analysis import analyze
 
@@ -20,6 +20,14 @@ def test_a_list_item_reads_with_the_head_that_introduces_it_not_the_item_before(
     assert _lead_in(texts, 3) == texts[2]  # not an item: the sentence before it
     assert _lead_in(texts, 0) == ""
     assert _lead_in(["Kết quả năm 2024.", "a) 10 hồ sơ;"], 1) == "Kết quả năm 2024."  # no head: the one before
+
+
+def test_a_list_head_reads_into_all_its_items():
+    texts = ["Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù từ 02 năm đến 07 năm:",
+             "a) Có tổ chức;", "b) Chiếm đoạt di vật của 02 tử sĩ trở lên.", "Người phạm tội còn bị phạt tiền."]
+    assert _follow_on(texts, 0) == "a) Có tổ chức; b) Chiếm đoạt di vật của 02 tử sĩ trở lên."
+    assert _follow_on(texts, 1) == texts[2]  # not a head: the sentence after it
+    assert _follow_on(texts, 3) == ""
 
 
 def _features(question: str, sentence: str) -> dict[str, float]:
