@@ -124,6 +124,24 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     return features
 
 
+_LEAD_WORDS = ("là", "gồm", "bao gồm", "như sau", "sau đây", "sau", "bằng", "tại", "do", "cho")
+
+
+def _gaps(asked: Asked, sentence: str, start: int, end: int) -> dict[str, float]:
+    """How many syllables lie between the span and the nearest question term before it and after
+    it (capped at 10, in tenths), and which short word leads into it ('là', 'gồm', 'tại' …).
+    """
+    marks = [(s, e) for w, s, e in syllables(sentence) if fold(w.lower()) in asked.terms]
+    words_between = [len(syllables(sentence[e:start])) for s, e in marks if e <= start]
+    words_after = [len(syllables(sentence[end:s])) for s, e in marks if s >= end]
+    before = " " + fold(sentence[max(0, start - 12):start].lower()).rstrip(" :,")
+    features = {"gap_before": min(min(words_between, default=10), 10) / 10,
+                "gap_after": min(min(words_after, default=10), 10) / 10}
+    for word in _LEAD_WORDS:
+        features[f"led_by_{fold(word).replace(' ', '_')}"] = float(before.endswith(" " + fold(word)))
+    return features
+
+
 def _value_features(span: tuple[int, int], typed: list[Typed], total: float) -> dict[str, float]:
     """Whether the span holds the best-fitting value of the asked type, and how many others."""
     if not typed:
@@ -173,6 +191,7 @@ def span_features(asked: Asked, sentence: str, span: tuple[int, int], generators
         "capitals": float(sum(1 for w, _, _ in syllables(text) if w[:1].isupper()) >= 2),
     }
     features.update(_value_features(span, typed or [], asked.total))
+    features.update(_gaps(asked, sentence, start, end))
     for name in ("holds_best_value", "other_values", "length"):  # what a value question wants differs
         features[f"{name}_{group}"] = features.get(name, 0.0)
     for generator in GENERATORS:

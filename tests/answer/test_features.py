@@ -50,3 +50,18 @@ def test_a_sentence_that_defines_what_the_question_asks_about_says_so():
     assert mentions["subject_in_question"] == mentions["subject_defined"] == 0.0
     other = _features("Ai ký quyết định?", "Điểm bảo lưu: sinh viên đã thi đạt yêu cầu.")
     assert other["subject_defined"] == 0.0  # the question asks for no definition
+
+
+def test_a_span_knows_how_far_the_question_s_words_are_and_what_leads_into_it():
+    from qa_bot.answer.features import span_features
+
+    question = "Cơ sở cho việc công nhận tín chỉ là gì?"
+    sentence = "Nội dung môn học là cơ sở cho việc công nhận tín chỉ, do phòng đào tạo xét."
+    asked = _asked(question)
+    first = sentence.index("Nội dung môn học")
+    subject = span_features(asked, sentence, (first, first + len("Nội dung môn học")), {"clause"}, 0.0)
+    assert subject["gap_before"] == 1.0 and subject["gap_after"] == 0.1  # 'là' stands between it and 'cơ sở'
+    reason = sentence.index("phòng đào tạo")
+    led = span_features(asked, sentence, (reason, reason + len("phòng đào tạo xét")), {"reason"}, 0.0)
+    assert led["led_by_do"] == 1.0 and subject["led_by_do"] == 0.0
+    assert led["gap_before"] == 0.1  # 'do' after 'tín chỉ'
