@@ -27,6 +27,7 @@ import pyarrow.ipc as ipc
 
 from ..ingest.provinces import document_province, find_provinces
 from ..schema import Chunk, Document
+from .mapped import map_file
 
 __all__ = ["CHUNKS", "DOCUMENTS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable",
            "document_facets", "has_store", "write_documents", "write_store"]
@@ -148,8 +149,7 @@ class _Rows:
     """The record batches of a memory-mapped Arrow IPC file, addressed by row."""
 
     def __init__(self, path: Path) -> None:
-        self._source = pa.memory_map(str(path))
-        reader = ipc.open_file(self._source)
+        reader = ipc.open_file(pa.BufferReader(pa.py_buffer(map_file(path))))  # zero-copy over the map
         self.batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
         self.starts = np.cumsum([0] + [b.num_rows for b in self.batches]).astype(np.int64)
 

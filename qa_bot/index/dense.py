@@ -20,6 +20,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .mapped import load_npy, map_file
+
 __all__ = [
     "EXACT_MAX_CHUNKS",
     "RescoredIndex",
@@ -159,8 +161,20 @@ def save_dense(folder: Path, vectors: np.ndarray, index: faiss.Index | RescoredI
 
 
 def load_vectors(folder: Path, mmap: bool = False) -> np.ndarray:
-    """The float32 vectors of a generation folder (memory-mapped when `mmap`)."""
-    return np.load(Path(folder) / VECTORS, mmap_mode="r" if mmap else None, allow_pickle=False)
+    """The float32 vectors of a generation folder (memory-mapped when `mmap`: mapped.load_npy)."""
+    if mmap:
+        return load_npy(Path(folder) / VECTORS)
+    return np.load(Path(folder) / VECTORS, allow_pickle=False)
+
+
+def _read_ivf(path: Path) -> faiss.Index:
+    """The IVF index in `path`, its lists read in place from the mapped file (mapped.map_file)
+    when they are probed; the index keeps the map alive.
+    """
+    data = map_file(path)
+    ann = faiss.read_index(faiss.ZeroCopyIOReader(faiss.swig_ptr(data), data.size), faiss.IO_FLAG_MMAP_IFC)
+    ann.referenced_objects = [data]  # faiss's way to tie a Python object's life to an index's
+    return ann
 
 
 def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
@@ -168,7 +182,7 @@ def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
     if spec["type"] == "flat":
         return exact_index(load_vectors(folder))
     if spec["type"] == "ivf_sq8_rescored":
-        ann = faiss.read_index(str(Path(folder) / ANN), faiss.IO_FLAG_MMAP_IFC)  # lists read when probed
+        ann = _read_ivf(Path(folder) / ANN)
         ann.nprobe = spec["nprobe"]
         return RescoredIndex(ann, load_vectors(folder, mmap=True), spec["rescore_factor"])
     raise ValueError(f"unknown dense index type {spec['type']!r}")

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
-__all__ = ["COMPILED", "LexicalIndex", "top_ids"]
+from .mapped import load_npy
+
+__all__ = ["COMPILED", "LexicalIndex", "load_bm25", "top_ids"]
 
 try:  # pragma: no branch
     if os.environ.get("QA_BOT_BM25") == "numpy":
@@ -52,6 +55,14 @@ except ImportError:  # numba missing or turned off: numpy, as bm25s's own backen
         for term, weight in zip(terms, weights, strict=True):
             start, end = indptr[term], indptr[term + 1]
             np.add.at(scores, indices[start:end], weight * data[start:end])
+
+
+def load_bm25(folder: Path) -> bm25s.BM25:
+    """The bm25s index saved in `folder`, its weight arrays mapped (mapped.load_npy) rather than read."""
+    bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, verbosity=0, mmap=True)
+    for name in ("data", "indices", "indptr"):
+        bm25.scores[name] = load_npy(Path(folder) / f"{name}.csc.index.npy")
+    return bm25
 
 
 def top_ids(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..embedders import Embedder
 from ..schema import Chunk, Document
+from .mapped import load_npy
 
 __all__ = ["SentenceVectors", "build_sentence_vectors", "keep_sentence_vectors", "load_sentence_vectors",
            "previous_sentence_vectors"]
@@ -151,7 +152,7 @@ def load_sentence_vectors(folder: Path) -> SentenceVectors | None:
     if not all((folder / name).is_file() for name in (VECTORS, ROWS, OFFSETS)):
         return None
     return SentenceVectors(
-        np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False),
+        load_npy(folder / VECTORS),
         np.load(folder / ROWS, allow_pickle=False),
         np.load(folder / OFFSETS, allow_pickle=False),
     )
