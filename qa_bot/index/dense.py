@@ -21,6 +21,7 @@ import faiss
 import numpy as np
 
 from .mapped import load_npy, map_file
+from .npyrows import NpyRows
 
 __all__ = [
     "EXACT_MAX_CHUNKS",
@@ -51,7 +52,7 @@ class RescoredIndex:
     them by their true inner product; same `search` / `ntotal` as a faiss index.
     """
 
-    def __init__(self, ann: faiss.Index, vectors: np.ndarray, rescore_factor: int = RESCORE_FACTOR) -> None:
+    def __init__(self, ann: faiss.Index, vectors: np.ndarray | NpyRows, rescore_factor: int = RESCORE_FACTOR) -> None:
         self.ann = ann
         self.vectors = vectors
         self.rescore_factor = rescore_factor
@@ -78,10 +79,11 @@ class RescoredIndex:
         return scores, ids
 
 
-def _exact_rows(vectors: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_rows(vectors: np.ndarray | NpyRows, rows: np.ndarray, query: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
     """(scores, ids) of the `k` rows among `rows` (ascending) nearest to `query`, exactly."""
     exact = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), 65_536):  # a block at a time: read from the memory map in order
+    for start in range(0, len(rows), 65_536):  # a block at a time, in order
         part = rows[start:start + 65_536]
         exact[start:start + len(part)] = np.asarray(vectors[part], dtype=np.float32) @ query
     order = np.argsort(-exact, kind="stable")[:k]
@@ -184,5 +186,5 @@ def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
     if spec["type"] == "ivf_sq8_rescored":
         ann = _read_ivf(Path(folder) / ANN)
         ann.nprobe = spec["nprobe"]
-        return RescoredIndex(ann, load_vectors(folder, mmap=True), spec["rescore_factor"])
+        return RescoredIndex(ann, NpyRows(Path(folder) / VECTORS), spec["rescore_factor"])  # rows read by pread
     raise ValueError(f"unknown dense index type {spec['type']!r}")

@@ -11,6 +11,7 @@ import pytest
 
 from qa_bot.index.dense import RescoredIndex, build_dense, choose_spec, load_dense, save_dense
 from qa_bot.index.mapped import load_npy, map_file, release_all
+from qa_bot.index.npyrows import NpyRows
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
 
@@ -74,7 +75,7 @@ def _vectors(n: int = 2_000, dim: int = 16) -> np.ndarray:
 
 
 @linux_only
-def test_ivf_lists_and_vectors_are_read_in_place_and_released(tmp_path, monkeypatch):
+def test_ivf_lists_are_read_in_place_and_released_and_vectors_by_row(tmp_path, monkeypatch):
     monkeypatch.setattr("qa_bot.index.dense.EXACT_MAX_CHUNKS", 100)
     vectors = _vectors()
     spec = {**choose_spec(len(vectors)), "nlist": 16, "train_size": 800}
@@ -86,9 +87,9 @@ def test_ivf_lists_and_vectors_are_read_in_place_and_released(tmp_path, monkeypa
     queries = vectors[:20]
     assert np.array_equal(loaded.ann.search(queries, 10)[1], reference.search(queries, 10)[1])
     before = loaded.search(queries, 10)  # re-scoring reads vector rows
-    assert resident_kb(tmp_path / "dense.faiss") > 0 and resident_kb(tmp_path / "vectors.npy") > 0
+    assert resident_kb(tmp_path / "dense.faiss") > 0 and resident_kb(tmp_path / "vectors.npy") == 0  # pread
     release_all()
-    assert resident_kb(tmp_path / "dense.faiss") == 0 and resident_kb(tmp_path / "vectors.npy") == 0
+    assert resident_kb(tmp_path / "dense.faiss") == 0
     after = loaded.search(queries, 10)
     assert np.array_equal(before[1], after[1]) and np.array_equal(before[0], after[0])
 
@@ -102,3 +103,28 @@ def test_a_question_lets_go_of_the_index_pages_it_read(fake_qa):
     result = fake_qa.ask("Có bao nhiêu thủ tục hành chính?")
     assert result.hits
     assert {p.name: resident_kb(p) for p in data.rglob("*") if p.is_file() and resident_kb(p)} == {}
+
+
+def test_rows_read_by_pread_are_the_rows_of_the_array(tmp_path):
+    array = np.random.default_rng(2).standard_normal((500, 7)).astype(np.float16)
+    np.save(tmp_path / "r.npy", array, allow_pickle=False)
+    rows = NpyRows(tmp_path / "r.npy")
+    assert len(rows) == 500 and rows.shape == (500, 7) and rows.dtype == np.float16
+    for ids in ([3, 4, 5, 499], [499, 0, 250, 251, 250], [-1, -500], np.arange(100, 400), []):
+        assert np.array_equal(rows[ids], array[np.asarray(ids, dtype=np.int64)])
+    assert np.array_equal(rows[10:20], array[10:20])
+    with pytest.raises(IndexError, match="r.npy"):
+        rows[[500]]
+
+
+def test_a_pread_file_is_refused_when_it_is_not_rows_of_numbers(tmp_path):
+    np.save(tmp_path / "one.npy", np.arange(5), allow_pickle=False)
+    with pytest.raises(ValueError, match="one.npy"):
+        NpyRows(tmp_path / "one.npy")
+
+
+@linux_only
+def test_vector_rows_are_not_mapped(tmp_path):
+    np.save(tmp_path / "v.npy", np.ones((4096, 256), dtype=np.float32), allow_pickle=False)
+    assert float(NpyRows(tmp_path / "v.npy")[np.arange(0, 4096, 64)].sum()) == 64 * 256
+    assert resident_kb(tmp_path / "v.npy") == 0
