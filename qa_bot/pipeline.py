@@ -20,6 +20,7 @@ from .answer.select import choose
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .index.build import Progress, ensure_index
 from .index.load import Index, load_index
+from .index.mapped import release_all
 from .index.subset import Subset
 from .ingest.pages import cite
 from .question.analysis import Query, analyze
@@ -135,6 +136,7 @@ class QA:
         hits, vector = self.retrieve(query, max(k, 20), mode, filters)
         result = self.answer_from(query, hits, k, threshold, filters, vector)
         result.question, result.message = question, message
+        release_all()  # the index pages this question mapped: the process keeps only its own memory
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 

@@ -246,7 +246,7 @@ def _size_rows(size: str, figures: dict) -> list[str]:
     return [(
         f"| {int(size):,} | {build['dense_spec']['type']} (recall@10 {build['dense_recall@10']:.3f}) "
         f"| {dense_rate:,.0f} / {build['chunks'] / build['bm25_build_s']:,.0f} "
-        f"| {disk:,.0f} | {build['peak_rss_mb']:,.0f} / {serve['peak_rss_mb']:,.0f} | {serve['load_s']:.1f} "
+        f"| {disk:,.0f} | {build['peak_rss_mb']:,.0f} / {serve['serving']['peak_rss_mb']:,.0f} | {serve['load_s']:.1f} "
         f"| {_ms(serve, 'retrieval', 'bm25')} / {_ms(serve, 'retrieval', 'dense')} "
         f"/ {_ms(serve, 'retrieval', 'hybrid')} "
         f"| {_ms(serve, 'retrieval', 'hybrid', key='p95_ms')} "
@@ -304,17 +304,23 @@ def format_tables(report: dict) -> str:
 
 def _serving_rows(report: dict) -> list[str]:
     """Per size: load, serving memory, whole questions, a filtered question, where BM25's time goes."""
-    lines = ["| chunks | load s | serve peak MB | hybrid p50 ms | with encoder p50 / p95 ms | filtered (1 province "
-             "of 34) p50 / p95 ms, allowed chunks, full top 10 | BM25 p50 ms: bm25s get_scores / all columns "
-             "added / top 100 | query terms |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| chunks | load s | serving peak MB (private / mapped now) | one question's index pages MB "
+             "| `ask` p50 ms, filtered p50 | peak MB with the diagnostics below | hybrid p50 ms "
+             "| with encoder p50 / p95 ms | filtered (1 province of 34) p50 / p95 ms, allowed chunks, full top 10 "
+             "| BM25 p50 ms: bm25s get_scores / all columns added / top 100 | query terms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for size, figures in report.get("sizes", {}).items():
         serve = figures.get("serve", {})
         if "error" in serve or "filtered" not in serve:
             continue
-        f, where = serve["filtered"], serve["bm25_where"]
+        f, where, serving = serve["filtered"], serve["bm25_where"], serve["serving"]
+        now = serving["rss_now_mb"]
         lines.append(
-            f"| {int(size):,} | {serve['load_s']:.2f} | {serve['peak_rss_mb']:,.0f} "
+            f"| {int(size):,} | {serve['load_s']:.2f} | {serving['peak_rss_mb']:,.0f} "
+            f"({now.get('RssAnon', 0):,.0f} / {now.get('RssFile', 0):,.0f}) "
+            f"| {serving['question_pages_mb'].get('(all files)', 0):,.0f} "
+            f"| {serving['ask']['p50_ms']:.1f}, {serving['ask_filtered']['p50_ms']:.1f} "
+            f"| {serve['diagnostics']['peak_rss_mb']:,.0f} "
             f"| {_ms(serve, 'retrieval', 'hybrid')} "
             f"| {_ms(serve, 'with_encoder', 'hybrid')} / {_ms(serve, 'with_encoder', 'hybrid', key='p95_ms')} "
             f"| {f['p50_ms']:.1f} / {f['p95_ms']:.1f}, {f['allowed_chunks']:,}, "

@@ -9,7 +9,6 @@ chunks), dev (recall@5 of both stacks on the dev questions over the bundled corp
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from ..index.dense import (
     exact_index,
     save_dense,
 )
+from .memory import mapped_by_file, peak_rss_mb, reset_peak, rss_now
 from .synth import (
     Composition,
     SentencePool,
@@ -41,23 +41,12 @@ from .synth import (
 if TYPE_CHECKING:
     from langchain_classic.retrievers import EnsembleRetriever
 
+    from ..pipeline import QA
+
 __all__ = ["latency", "load_pool", "run_phase", "save_pool"]
 
 DEPTH = 100
 _T = TypeVar("_T")
-
-
-def peak_rss_mb() -> float:
-    """The peak resident memory of this process, MB: VmHWM on Linux (ru_maxrss keeps the peak of
-    the process that forked this one across exec, so a worker would report its parent's).
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def latency(call: Callable[[_T], object], items: Iterable[_T]) -> dict:
@@ -284,6 +273,7 @@ def phase_serve(config: dict) -> dict:
 
     from ..embedders import get_embedder
     from ..index.load import load_index
+    from ..pipeline import QA
     from ..question.analysis import analyze
     from ..retrieval.faiss import FaissBackend, bm25_ranking, dense_ranking
     from ..retrieval.fusion import rrf
@@ -298,10 +288,12 @@ def phase_serve(config: dict) -> dict:
     result["load_profile"] = sorted(((f"{Path(f).name}:{line}({name})", round(v[3], 3))
                                      for (f, line, name), v in stats.items()), key=lambda r: -r[1])[:15]
     started = time.perf_counter()
-    FaissBackend(index)  # as QA does: the BM25 loop compiled or loaded from numba's cache
+    backend = FaissBackend(index)  # the BM25 loop compiled or loaded from numba's cache
     result["backend_s"] = time.perf_counter() - started
     embedder = get_embedder(config["embedder_engine"])
     questions = _questions(config)
+    result["serving"] = _serving(QA(index, embedder, backend), questions)
+    reset_peak()  # from here on, the diagnostics: what a serving process never runs
     analyze("khởi động", index.vocabulary)
     result["analyze"] = latency(lambda q: analyze(q, index.vocabulary), questions)
     analysed = {q: analyze(q, index.vocabulary) for q in questions}
@@ -340,21 +332,40 @@ def phase_serve(config: dict) -> dict:
                            "hybrid": latency(hybrid, questions)}
     result["with_encoder"] = {mode: latency(lambda q, m=mode: full(q, m), questions)
                               for mode in ("bm25", "dense", "hybrid")}
-    result["peak_rss_mb"] = peak_rss_mb()
-    result["rss_now_mb"] = _rss_now()
+    result["diagnostics"] = {"peak_rss_mb": peak_rss_mb(), "rss_now_mb": rss_now(),
+                             "mapped_mb_by_file": mapped_by_file(index.data)}
     return result
 
 
-def _rss_now() -> dict:
-    """Resident memory now, MB: private (anonymous) and file-backed (memory-mapped index files, shared
-    with the page cache and dropped by the kernel under pressure).
+def _serving(qa: QA, questions: list[str]) -> dict:
+    """The serving path alone, first in a fresh process: `QA.ask` on every question, unfiltered
+    and then filtered to one province of 34, as `qa-bot ask` and the app run them. Its peak and
+    current resident memory, and the index pages one question maps (the largest of the
+    questions, per file: each question is retrieved and answered, its pages read, then let go of).
     """
-    try:
-        lines = Path("/proc/self/status").read_text().splitlines()
-    except OSError:
-        return {}
-    return {line.split(":")[0]: int(line.split()[1]) / 1024 for line in lines
-            if line.startswith(("VmRSS", "RssAnon", "RssFile"))}
+    from ..index.mapped import release_all
+    from ..question.analysis import analyze
+    from ..question.filters import Filters
+
+    filters = Filters(provinces=(_provinces_34()[5],))
+    filled: list[bool] = []
+    result = {"ask": latency(qa.ask, questions),
+              "ask_filtered": latency(lambda q: filled.append(len(qa.ask(q, filters=filters).hits) >= 10),
+                                      questions)}
+    result["ask_filtered"]["full_top10"] = all(filled)
+    result.update(peak_rss_mb=peak_rss_mb(), rss_now_mb=rss_now())
+    largest: dict[str, float] = {}
+    for question in questions:
+        for chosen in (None, filters):
+            query = analyze(question, qa.index.vocabulary)
+            hits, vector = qa.retrieve(query, 20, "hybrid", chosen)
+            qa.answer_from(query, hits, 10, None, chosen, vector)
+            pages = mapped_by_file(qa.index.data)
+            largest = {k: max(largest.get(k, 0.0), pages.get(k, 0.0)) for k in {*largest, *pages}}
+            largest["(all files)"] = max(largest.get("(all files)", 0.0), sum(pages.values()))
+            release_all()
+    result["question_pages_mb"] = dict(sorted(largest.items(), key=lambda kv: -kv[1]))
+    return result
 
 
 def _filtered(index: object, embedder: object, questions: list[str]) -> dict:

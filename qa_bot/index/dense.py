@@ -20,6 +20,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .mapped import load_npy, map_file
+from .npyrows import NpyRows
+
 __all__ = [
     "EXACT_MAX_CHUNKS",
     "RescoredIndex",
@@ -49,7 +52,7 @@ class RescoredIndex:
     them by their true inner product; same `search` / `ntotal` as a faiss index.
     """
 
-    def __init__(self, ann: faiss.Index, vectors: np.ndarray, rescore_factor: int = RESCORE_FACTOR) -> None:
+    def __init__(self, ann: faiss.Index, vectors: np.ndarray | NpyRows, rescore_factor: int = RESCORE_FACTOR) -> None:
         self.ann = ann
         self.vectors = vectors
         self.rescore_factor = rescore_factor
@@ -76,10 +79,11 @@ class RescoredIndex:
         return scores, ids
 
 
-def _exact_rows(vectors: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_rows(vectors: np.ndarray | NpyRows, rows: np.ndarray, query: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
     """(scores, ids) of the `k` rows among `rows` (ascending) nearest to `query`, exactly."""
     exact = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), 65_536):  # a block at a time: read from the memory map in order
+    for start in range(0, len(rows), 65_536):  # a block at a time, in order
         part = rows[start:start + 65_536]
         exact[start:start + len(part)] = np.asarray(vectors[part], dtype=np.float32) @ query
     order = np.argsort(-exact, kind="stable")[:k]
@@ -159,8 +163,20 @@ def save_dense(folder: Path, vectors: np.ndarray, index: faiss.Index | RescoredI
 
 
 def load_vectors(folder: Path, mmap: bool = False) -> np.ndarray:
-    """The float32 vectors of a generation folder (memory-mapped when `mmap`)."""
-    return np.load(Path(folder) / VECTORS, mmap_mode="r" if mmap else None, allow_pickle=False)
+    """The float32 vectors of a generation folder (memory-mapped when `mmap`: mapped.load_npy)."""
+    if mmap:
+        return load_npy(Path(folder) / VECTORS)
+    return np.load(Path(folder) / VECTORS, allow_pickle=False)
+
+
+def _read_ivf(path: Path) -> faiss.Index:
+    """The IVF index in `path`, its lists read in place from the mapped file (mapped.map_file)
+    when they are probed; the index keeps the map alive.
+    """
+    data = map_file(path)
+    ann = faiss.read_index(faiss.ZeroCopyIOReader(faiss.swig_ptr(data), data.size), faiss.IO_FLAG_MMAP_IFC)
+    ann.referenced_objects = [data]  # faiss's way to tie a Python object's life to an index's
+    return ann
 
 
 def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
@@ -168,7 +184,7 @@ def load_dense(folder: Path, spec: dict) -> faiss.Index | RescoredIndex:
     if spec["type"] == "flat":
         return exact_index(load_vectors(folder))
     if spec["type"] == "ivf_sq8_rescored":
-        ann = faiss.read_index(str(Path(folder) / ANN), faiss.IO_FLAG_MMAP_IFC)  # lists read when probed
+        ann = _read_ivf(Path(folder) / ANN)
         ann.nprobe = spec["nprobe"]
-        return RescoredIndex(ann, load_vectors(folder, mmap=True), spec["rescore_factor"])
+        return RescoredIndex(ann, NpyRows(Path(folder) / VECTORS), spec["rescore_factor"])  # rows read by pread
     raise ValueError(f"unknown dense index type {spec['type']!r}")

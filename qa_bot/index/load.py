@@ -28,7 +28,7 @@ from ..ingest.documents import Problem
 from ..schema import Chunk, Document
 from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_facets, has_store
 from .dense import load_dense
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, load_bm25
 from .manifest import FORMAT_VERSION, Manifest
 from .sentences import SentenceVectors, load_sentence_vectors
 from .store import read_jsonl, read_manifest
@@ -138,7 +138,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     documents = DocumentTable(data)
     chunks = ChunkTable(data, documents)
     dense = load_dense(data, manifest.dense)
-    bm25 = bm25s.BM25.load(str(data / "bm25"), allow_pickle=False, show_progress=False, verbosity=0, mmap=True)
+    bm25 = load_bm25(data / "bm25")
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     problems = [Problem(p["source"], p["reason"]) for p in manifest.problems]
     return Index(index_dir, manifest, chunks, documents, dense, bm25, vocabulary, problems,

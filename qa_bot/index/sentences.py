@@ -4,7 +4,7 @@ The answer layer compares the question with every candidate sentence of the top
 passages (e5 is multilingual: an English question meets a Vietnamese sentence
 there). Files of a generation:
 
-    sentences.npy          float16 unit rows, one per distinct sentence (memory-mapped)
+    sentences.npy          float16 unit rows, one per distinct sentence (read by row: npyrows.py)
     sentence_keys.npy      the first 16 bytes of sha256 of each sentence's text (S16), so a
                            rebuild embeds only new sentence texts
     sentence_rows.npy      int32 row of each sentence of each chunk, chunk after chunk
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..embedders import Embedder
 from ..schema import Chunk, Document
+from .npyrows import NpyRows
 
 __all__ = ["SentenceVectors", "build_sentence_vectors", "keep_sentence_vectors", "load_sentence_vectors",
            "previous_sentence_vectors"]
@@ -40,7 +41,7 @@ def _key(text: str) -> bytes:
 class SentenceVectors:
     """The sentence vectors of an index, looked up by chunk."""
 
-    vectors: np.ndarray  # (sentences, dim) float16
+    vectors: np.ndarray | NpyRows  # (sentences, dim) float16
     rows: np.ndarray  # int32
     offsets: np.ndarray  # int64, chunks + 1
 
@@ -144,14 +145,14 @@ def keep_sentence_vectors(source: Path, target: Path, keep: list[int]) -> bool:
 
 
 def load_sentence_vectors(folder: Path) -> SentenceVectors | None:
-    """The sentence vectors of a generation folder, memory-mapped; None for a generation written
+    """The sentence vectors of a generation folder (rows read when asked for); None for a generation written
     without them (the answer layer then compares the question with whole passages).
     """
     folder = Path(folder)
     if not all((folder / name).is_file() for name in (VECTORS, ROWS, OFFSETS)):
         return None
     return SentenceVectors(
-        np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False),
+        NpyRows(folder / VECTORS),
         np.load(folder / ROWS, allow_pickle=False),
         np.load(folder / OFFSETS, allow_pickle=False),
     )

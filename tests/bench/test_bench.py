@@ -46,6 +46,9 @@ def test_bench_runs_at_a_tiny_size_and_saves_its_json(tmp_path, corpus_index):
     assert filtered["full_top10"] and filtered["only_allowed"] and filtered["allowed_chunks"] > 0
     assert set(report["throughput"]) >= {"1", "2"} and report["pool"]["sentences"] >= 3000
     assert figures["serve"]["with_encoder"]["hybrid"]["n"] == 5
+    serving = figures["serve"]["serving"]  # QA.ask alone, before the diagnostics
+    assert serving["ask"]["n"] == 5 and serving["ask_filtered"]["full_top10"] and serving["peak_rss_mb"] > 0
+    assert serving["question_pages_mb"]["(all files)"] > 0 and figures["serve"]["diagnostics"]["peak_rss_mb"] > 0
     assert report["dev"]["qa_bot_retrieval"]["recall@5"] > 0.5 and report["dev"]["peer"]["recall@5"] > 0.5
     assert "| 2,000 | flat" in result.output and "ivf_sq8_rescored" in result.output
 

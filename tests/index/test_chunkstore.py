@@ -10,9 +10,12 @@ from helpers import HashEmbedder
 
 from qa_bot.index.build import build_index, ensure_index
 from qa_bot.index.chunkstore import (
+    CHUNKS,
     ChunkTable,
+    ChunkWriter,
     DocumentTable,
     document_facets,
+    write_documents,
     write_store,
 )
 from qa_bot.index.load import load_index
@@ -87,3 +90,25 @@ def test_a_loaded_index_reads_its_records_from_the_store(small_corpus, tmp_path)
     assert not list(index.data.glob("*.jsonl"))
     assert np.array_equal(index.subset(lambda f: f.source == "b.txt").ids,
                           [c.id for c in index.chunks if c.source == "b.txt"])
+
+
+def test_the_chunk_writer_writes_whole_batches_and_the_rows_read_back(tmp_path, monkeypatch):
+    import pyarrow.ipc as ipc
+
+    monkeypatch.setattr("qa_bot.index.chunkstore.BATCH_ROWS", 64)
+    texts = [f"đoạn {i}" for i in range(250)]
+    with ChunkWriter(tmp_path) as writer:
+        for first in range(0, 250, 30):  # 30 chunks of one document a call, the last call 10
+            rows = np.arange(first, min(first + 30, 250))
+            bounds = np.stack([rows * 0, np.full(len(rows), 4)], axis=1).ravel()
+            writer.write(rows // 30, rows * 10, rows * 10 + 8, texts[first:first + 30],
+                         np.arange(0, 2 * len(rows) + 1, 2), bounds)
+    documents = [Document(f"{d}.txt", "x" * 3000, {}) for d in range(9)]
+    write_documents(tmp_path, documents, [30 * d for d in range(9)], [30] * 8 + [10],
+                    [document_facets(d) for d in documents])
+    with open(tmp_path / CHUNKS, "rb") as file:
+        reader = ipc.open_file(file)
+        assert [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)] == [64, 64, 64, 58]
+    table = ChunkTable(tmp_path, DocumentTable(tmp_path))
+    assert [c.text for c in table] == texts
+    assert table[200].source == "6.txt" and table[200].char_start == 2000 and table[200].sentences == ((0, 4),)

@@ -2,6 +2,7 @@
 
 import json
 
+import faiss
 import numpy as np
 
 from qa_bot.bench.synth import noisy_vectors
@@ -17,6 +18,7 @@ from qa_bot.index.dense import (
 )
 from qa_bot.index.load import load_index
 from qa_bot.index.manifest import PIPELINE_VERSIONS
+from qa_bot.index.subset import Subset
 
 
 def test_exact_search_up_to_the_threshold_and_approximate_above():
@@ -79,3 +81,15 @@ def test_a_filtered_search_returns_a_full_top_k_of_the_subset_only():
             truth = ids[np.argsort(-(vectors[ids] @ query), kind="stable")[:20]]
             assert len(found) == 20 and set(found.tolist()) <= set(ids.tolist())
             assert len(set(found.tolist()) & set(truth.tolist())) >= 19
+
+
+def test_a_subsets_bitmap_selector_keeps_exactly_its_ids():
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((3_000, 8)).astype(np.float32)
+    flat = faiss.IndexFlatIP(8)
+    flat.add(vectors)
+    for ids in (np.sort(rng.choice(3_000, 700, replace=False)), np.arange(3_000), np.array([0, 7, 8, 2_999])):
+        chosen = Subset(ids, (), len(vectors))
+        _, found = flat.search(vectors[:20], 5, params=faiss.SearchParameters(sel=chosen.selector))
+        _, batch = flat.search(vectors[:20], 5, params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids)))
+        assert np.array_equal(found, batch) and set(found[found >= 0].ravel().tolist()) <= set(ids.tolist())
