@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from ..question.analysis import Query
 from ..text import fold, syllables
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
 
-__all__ = ["KIND_GROUPS", "is_list_item", "kind_group", "sentence_features", "span_features"]
+__all__ = ["KIND_GROUPS", "is_list_head", "is_list_item", "kind_group", "sentence_features", "span_features"]
 
 KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other")
 _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
@@ -67,6 +68,17 @@ def is_list_item(sentence: str) -> bool:
     return bool(_ITEM.match(sentence))
 
 
+def is_list_head(sentence: str) -> bool:
+    """Whether `sentence` introduces a list ('… như sau:')."""
+    return sentence.rstrip().endswith(":")
+
+
+@lru_cache(maxsize=1024)
+def _asks_definition(question: str) -> bool:
+    """Whether the question asks what something is ('… là gì', 'định nghĩa', 'nghĩa là …')."""
+    return bool(_DEFINITION_ASKED.search(fold(question.lower())))
+
+
 def sentence_features(asked: Asked, sentence: str, context: str, rank: int, passage_cosine: float,
                       cosine: float, typed: list[Typed], conflicts: int, title: str = "",
                       neighbours: tuple[str, str] = ("", "")) -> dict[str, float]:
@@ -84,6 +96,7 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     before, after = neighbours
     best_fit = max((t.fit for t in typed), default=0.0) / asked.total
     group = kind_group(query)
+    unterminated = _unterminated(sentence)
     features = {
         "coverage": coverage(query.terms, present, weight),
         "context_coverage": coverage(query.terms, around, weight),
@@ -104,10 +117,10 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "with_next": coverage(query.terms, present | term_set(after), weight),
         "title_coverage": coverage(query.terms, term_set(title), weight),
         "list_item": float(is_list_item(sentence)),
-        "unterminated": float(_unterminated(sentence)),
-        "heading_like": float(_unterminated(sentence) and len(words) <= 15),
-        "list_head": float(sentence.rstrip().endswith(":")),
-        "after_head": float(before.rstrip().endswith(":")),
+        "unterminated": float(unterminated),
+        "heading_like": float(unterminated and len(words) <= 15),
+        "list_head": float(is_list_head(sentence)),
+        "after_head": float(is_list_head(before)),
         "question_share": sum(fold(w.lower()) in asked.terms for w, _, _ in words) / max(1, len(words)),
         "subject_in_question": _subject_in_question(asked, sentence),
         "english": float(query.english),
@@ -119,12 +132,13 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         features[f"typed_{name}"] = features["typed"] * (group == name)
     features["typed_asked"] = features["typed"] * (query.kind in TYPED_KINDS)
     features["reason_asked"] = features["reason_words"] * (group == "reason")
-    features["subject_defined"] = features["subject_in_question"] * bool(
-        _DEFINITION_ASKED.search(fold(query.matching.lower())))
+    features["subject_defined"] = features["subject_in_question"] * _asks_definition(query.matching)
     return features
 
 
-_LEAD_WORDS = ("là", "gồm", "bao gồm", "như sau", "sau đây", "sau", "bằng", "tại", "do", "cho")
+# the short words that lead into a span, folded, each with its feature's name
+_LEAD_WORDS = tuple((f"led_by_{fold(w).replace(' ', '_')}", " " + fold(w))
+                    for w in ("là", "gồm", "bao gồm", "như sau", "sau đây", "sau", "bằng", "tại", "do", "cho"))
 
 
 def _gaps(asked: Asked, sentence: str, start: int, end: int) -> dict[str, float]:
@@ -137,8 +151,8 @@ def _gaps(asked: Asked, sentence: str, start: int, end: int) -> dict[str, float]
     before = " " + fold(sentence[max(0, start - 12):start].lower()).rstrip(" :,")
     features = {"gap_before": min(min(words_between, default=10), 10) / 10,
                 "gap_after": min(min(words_after, default=10), 10) / 10}
-    for word in _LEAD_WORDS:
-        features[f"led_by_{fold(word).replace(' ', '_')}"] = float(before.endswith(" " + fold(word)))
+    for name, word in _LEAD_WORDS:
+        features[name] = float(before.endswith(word))
     return features
 
 

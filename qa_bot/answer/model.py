@@ -138,6 +138,13 @@ class TreeModel:
                 raise ValueError(f"tree {tree} of the model does not number its leaves left to right")
         return exits
 
+    @cached_property
+    def _node_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The split features and thresholds flattened node by node (node 0 of every tree, then
+        node 1 …), and the exit bitmasks as (nodes, trees): the order `logit` reads them in.
+        """
+        return self.split_feature.T.ravel(), self.threshold.T.ravel(), np.ascontiguousarray(self._exits.T)
+
     def logit(self, rows: list[dict[str, float]]) -> np.ndarray:
         """The sum of the trees' leaf values for each row: every node's test for every row at once,
         then each tree's exit leaf from the bitmasks of the nodes the row goes right at.
@@ -146,8 +153,8 @@ class TreeModel:
             return np.zeros(0)
         x = _matrix(self.features, rows)
         trees, nodes = self.split_feature.shape
-        goes_left = (x[:, self.split_feature.T.ravel()] <= self.threshold.T.ravel()).reshape(len(x), nodes, trees)
-        exits = self._exits.T
+        split_feature, threshold, exits = self._node_major
+        goes_left = (x[:, split_feature] <= threshold).reshape(len(x), nodes, trees)
         every = np.uint64((1 << self.leaves.shape[1]) - 1)
         alive = np.full((len(x), trees), every, dtype=np.uint64)
         for node in range(nodes):

@@ -24,7 +24,7 @@ from ..index.vocabulary import Vocabulary
 from ..question.analysis import Query
 from ..schema import Answer, Document, Hit
 from ..text import Normalized, normalize, syllables
-from .features import is_list_item, kind_group, sentence_features, span_features
+from .features import is_list_head, is_list_item, kind_group, sentence_features, span_features
 from .model import AnswerModels, answer_models
 from .phrases import match_spans, question_slot, reason_spans, sentence_spans, slot_spans, window_spans
 from .spans import candidates
@@ -115,7 +115,7 @@ def _lead_in(texts: list[str], i: int) -> str:
         return ""
     if is_list_item(texts[i]):
         for j in range(i - 1, -1, -1):
-            if texts[j].rstrip().endswith(":"):
+            if is_list_head(texts[j]):
                 return texts[j]
             if not is_list_item(texts[j]):
                 break
@@ -128,7 +128,7 @@ def _follow_on(texts: list[str], i: int) -> str:
     """
     if i + 1 >= len(texts):
         return ""
-    if texts[i].rstrip().endswith(":"):
+    if is_list_head(texts[i]):
         items = list(itertools.takewhile(is_list_item, texts[i + 1:]))
         if items:
             return " ".join(items)

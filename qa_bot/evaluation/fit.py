@@ -6,15 +6,17 @@ r"""Fit the answer models (`answer/model.py`) on training questions: a developme
 For each question the product retrieves its passages as `ask` does; every candidate
 sentence becomes a row labelled by whether it holds a gold answer (the sentence
 model), every candidate span of the sentences that do becomes a row labelled by
-whether it holds one in at most 120 characters (the span model). With both
-fitted, each question's chosen answer becomes a row labelled by whether it is right
-(the confidence model); unanswerable questions, and with `--negatives` each
-question asked again without the passages of its gold source, are its negatives.
+whether it holds one in at most 120 characters (the span model). Then each
+question's answer, chosen by rankers fitted without its fold of questions, becomes a
+row labelled by whether it is right (the confidence model); unanswerable questions,
+and with `--negatives` each question asked again without the passages of its gold
+source, are its negatives.
+
 The sentence ranker is linear, fitted listwise (scipy); the span ranker is
 gradient-boosted trees (LightGBM's lambdarank); `--sentence-model trees` and
 `--span-model linear` swap them. The confidence model is a logistic regression on
-standardised features (scikit-learn). Both libraries are the `[fit]` extra; the models are written as JSON and the
-product applies them with numpy.
+standardised features (scikit-learn). These libraries are the `[fit]` extra; the
+models are written as JSON and the product applies them with numpy.
 """
 
 from __future__ import annotations
@@ -325,6 +327,7 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
         spans = _cv_top1(span_rows, span_labels, span_groups, cv, _ranker(span_model, c), span_stems)
         print(f"cross-validated top-1 ({sentence_model} / {span_model}, C={c}): sentence {sentences:.3f}, "
               f"span in the right sentence {spans:.3f}")
+
     def rankers(left_out: set[int]) -> AnswerModels:
         """Both rankers fitted without the examples `left_out`."""
         sentences = [i for i, g in enumerate(groups) if g not in left_out]
