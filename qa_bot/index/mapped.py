@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .npyrows import npy_header
+
 __all__ = ["load_npy", "map_file", "release_all"]
 
 _LIVE: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # a map lives while an array over it does
@@ -49,10 +51,7 @@ def load_npy(path: Path) -> np.ndarray:
     gives, its pages unmapped by `release_all`.
     """
     with open(path, "rb") as file:
-        major, _ = np.lib.format.read_magic(file)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(file)
-        offset = file.tell()
+        shape, fortran, dtype, offset = npy_header(file)
     if dtype.hasobject:
         raise ValueError(f"{path} holds Python objects, not numbers")
     count = int(np.prod(shape, dtype=np.int64))

@@ -12,10 +12,19 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-__all__ = ["NpyRows"]
+__all__ = ["NpyRows", "npy_header"]
+
+
+def npy_header(file: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, Fortran order, dtype, offset of the data) of the .npy file open at its start."""
+    major, _ = np.lib.format.read_magic(file)
+    read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(file)
+    return shape, fortran, dtype, file.tell()
 
 
 class NpyRows:
@@ -25,13 +34,10 @@ class NpyRows:
         self.path = Path(path)
         self._file = open(self.path, "rb")  # noqa: SIM115 - kept open while rows are read
         self._lock = threading.Lock()  # for seek and read, where there is no pread
-        major, _ = np.lib.format.read_magic(self._file)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran, self.dtype = read_header(self._file)
+        shape, fortran, self.dtype, self._offset = npy_header(self._file)
         if len(shape) != 2 or (fortran and shape[0] > 1) or self.dtype.hasobject:
             raise ValueError(f"{self.path} is not a 2-D array of numbers in C order")
         self.shape = (int(shape[0]), int(shape[1]))
-        self._offset = self._file.tell()
         self._row_bytes = self.shape[1] * self.dtype.itemsize
 
     def __len__(self) -> int:
