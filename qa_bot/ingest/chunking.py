@@ -15,6 +15,7 @@ __all__ = ["split_sentences", "chunk_document", "chunk_documents"]
 # cut at white space so that chunks stay embeddable.
 MAX_SENTENCE_CHARS = 1500
 _LINE = re.compile(r"[^\n]+")
+_CLOSING_MARK = re.compile(r"[”»)\"']+(?=\s|$)")
 _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+(?=\s)|$)", re.S)
 
 
@@ -43,7 +44,23 @@ def _sentences_in_line(line: str) -> list[tuple[int, int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append((cursor + lead, cursor + len(rest.rstrip())))
-    return spans
+    return _closing_marks_back(line, spans)
+
+
+def _closing_marks_back(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A quotation's closing mark (or bracket) that the splitter left at the start of the next
+    sentence ('… trung tâm.” Huyện …') ends the sentence it closes instead.
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        mark = _CLOSING_MARK.match(line, start, end)
+        if out and mark:
+            out[-1] = (out[-1][0], mark.end())
+            start = mark.end() + len(line[mark.end():end]) - len(line[mark.end():end].lstrip())
+            if start >= end:
+                continue
+        out.append((start, end))
+    return out
 
 
 def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:

@@ -41,9 +41,15 @@ def test_decomposed_text_keeps_exact_offsets():
         assert text[chunk.char_start:chunk.char_end] == chunk.text
 
 
+def test_a_quotation_s_closing_mark_ends_the_sentence_it_closes():
+    text = "Ông B nói: “Bà con coi chữ ký số là việc của doanh nghiệp. Chúng tôi đi từng nhà.” Huyện đạt 50%."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Ông B nói: “Bà con coi chữ ký số là việc của doanh nghiệp.", "Chúng tôi đi từng nhà.”", "Huyện đạt 50%."]
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301"]),
-                max_size=12))
+@given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301", "”",
+                                 '"']), max_size=12))
 def test_chunks_of_any_mix_slice_the_source(pieces):
     text = "".join(pieces)
     for chunk in chunk_document(Document("t.txt", text), max_chars=40):
