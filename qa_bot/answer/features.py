@@ -25,7 +25,7 @@ KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other
 _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
              "quote": "entity", "list": "list", "describe": "describe", "reason": "reason"}
 _REASON_WORDS = re.compile(r"(?<!\w)(?:do|vi|boi|nho|nham|de|nguyen nhan|ly do)(?!\w)")
-GENERATORS = ("typed", "slot", "match", "reason", "sentence", "window", "clause")
+GENERATORS = ("typed", "slot", "match", "reason", "manner", "quoted", "sentence", "window", "clause")
 
 
 def kind_group(query: Query) -> str:
@@ -61,6 +61,11 @@ def _subject_in_question(asked: Asked, sentence: str) -> float:
     end = _SUBJECT_END.search(sentence, 0, 80)
     words = [fold(w.lower()) for w, _, _ in syllables(sentence[:end.start()])] if end else []
     return sum(w in asked.terms for w in words) / len(words) if words else 0.0
+
+
+def _has_quotation(sentence: str) -> bool:
+    """Whether `sentence` quotes someone's words (“…”, "…", «…»)."""
+    return any(mark in sentence for mark in "“”«»") or sentence.count('"') >= 2
 
 
 def is_list_item(sentence: str) -> bool:
@@ -133,6 +138,7 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     features["typed_asked"] = features["typed"] * (query.kind in TYPED_KINDS)
     features["reason_asked"] = features["reason_words"] * (group == "reason")
     features["subject_defined"] = features["subject_in_question"] * _asks_definition(query.matching)
+    features["quotation_asked"] = float(query.kind == "quote" and _has_quotation(sentence))
     return features
 
 
@@ -208,6 +214,7 @@ def span_features(asked: Asked, sentence: str, span: tuple[int, int], generators
     features.update(_gaps(asked, sentence, start, end))
     for name in ("holds_best_value", "other_values", "length"):  # what a value question wants differs
         features[f"{name}_{group}"] = features.get(name, 0.0)
+    features["quote_asked"] = float("quoted" in generators and asked.query.kind == "quote")
     for generator in GENERATORS:
         made = float(generator in generators)
         features[f"by_{generator}"] = made

@@ -20,10 +20,16 @@ from ..datafiles import read_json
 from ..text import fold, syllables
 from .spans import MAX_SPAN, clause_bounds
 
-__all__ = ["Slot", "match_spans", "question_slot", "reason_spans", "sentence_spans", "slot_spans", "window_spans"]
+__all__ = ["Slot", "manner_spans", "match_spans", "question_slot", "quoted_spans", "reason_spans", "sentence_spans",
+           "slot_spans", "window_spans"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
+_QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
+_OPENING = re.compile(r"[“«]|(?:^|(?<=[\s:(]))\"(?=\w)")  # a mark left open once the closed quotations are out
+_CLOSING = re.compile(r"[”»]|(?<=[\w.!?…,])\"(?=[\s.,;:!?)]|$)")
+_MANNERS = ("bằng cách", "bằng việc", "bằng hình thức", "thông qua", "qua việc", "theo hướng", "theo hình thức",
+            "theo quy trình", "theo các bước", "bằng phương thức", "dưới hình thức")
 _REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
             "vì", "do", "nhờ", "nhằm", "để", "tại")
 
@@ -209,16 +215,48 @@ def match_spans(text: str, question: str) -> list[tuple[int, int]]:
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
 
 
-def reason_spans(text: str) -> list[tuple[int, int]]:
-    """What follows a word that gives a reason or a purpose (`do`, `vì`, `nhờ`, `nhằm`…),
-    to the end of its phrase.
-    """
+def _marked_spans(text: str, markers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """What follows each of `markers` to the end of its phrase, without the marker and with it."""
     folded = fold(text.lower())
     found = []
-    for marker in _REASONS:
+    for marker in markers:
         for match in re.finditer(rf"(?<!\w){re.escape(fold(marker))}(?!\w)", folded):
-            found.extend(_both_ends(text, match.end(), _phrase_end(text, match.end())))
+            end = _phrase_end(text, match.end())
+            found.extend(_both_ends(text, match.end(), end) + [_cut(text, match.start(), end)])
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 4]
+
+
+def reason_spans(text: str) -> list[tuple[int, int]]:
+    """What follows a word that gives a reason or a purpose (`do`, `vì`, `nhờ`, `nhằm`…),
+    to the end of its phrase, without the word and with it.
+    """
+    return _marked_spans(text, _REASONS)
+
+
+def manner_spans(text: str) -> list[tuple[int, int]]:
+    """What follows words that say how something is done (`bằng cách`, `thông qua`, `theo hướng`…),
+    to the end of its phrase, without the words and with them.
+    """
+    return _marked_spans(text, _MANNERS)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """The words inside each quotation ('… cho biết: “…”'), cut to MAX_SPAN from its start and from
+    its end; a quotation that runs on past the sentence is taken to the sentence's end, and one
+    that began in an earlier sentence from the sentence's start.
+    """
+    inside = []
+    for match in _QUOTATION.finditer(text):
+        group = next(g for g in range(1, 4) if match.group(g) is not None)
+        inside.append((match.start(group), match.end(group)))
+    balanced = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
+    opening, closing = _OPENING.search(balanced), _CLOSING.search(balanced)
+    if closing and (not opening or closing.start() < opening.start()):
+        inside.append((0, closing.start()))
+    if opening and (not closing or opening.start() > closing.start()):
+        inside.append((opening.end(), len(text)))
+    found = [span for start, end in inside for span in _both_ends(text, start, end)]
+    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -26,7 +26,16 @@ from ..schema import Answer, Document, Hit
 from ..text import Normalized, normalize, syllables
 from .features import is_list_head, is_list_item, kind_group, sentence_features, span_features
 from .model import AnswerModels, answer_models
-from .phrases import match_spans, question_slot, reason_spans, sentence_spans, slot_spans, window_spans
+from .phrases import (
+    manner_spans,
+    match_spans,
+    question_slot,
+    quoted_spans,
+    reason_spans,
+    sentence_spans,
+    slot_spans,
+    window_spans,
+)
 from .spans import candidates
 from .terms import weights_of
 from .typed import Asked, Typed, typed_values
@@ -173,8 +182,12 @@ def span_candidates(asked: Asked, sentence: SentenceCandidate) -> list[SpanCandi
         add(span, "slot")
     for span in reason_spans(text):
         add(span, "reason")
+    for span in manner_spans(text):
+        add(span, "manner")
     for span in match_spans(text, asked.query.matching):
         add(span, "match")
+    for span in quoted_spans(text):
+        add(span, "quoted")
     for span in sentence_spans(text):
         add(span, "sentence")
     for span in window_spans(text):

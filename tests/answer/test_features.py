@@ -65,3 +65,17 @@ def test_a_span_knows_how_far_the_question_s_words_are_and_what_leads_into_it():
     led = span_features(asked, sentence, (reason, reason + len("phòng đào tạo xét")), {"reason"}, 0.0)
     assert led["led_by_do"] == 1.0 and subject["led_by_do"] == 0.0
     assert led["gap_before"] == 0.1  # 'do' after 'tín chỉ'
+
+
+def test_a_question_asking_what_someone_said_looks_for_quoted_words():
+    from qa_bot.answer.features import span_features
+
+    question = "Chủ tịch UBND tỉnh nói gì về chuyển đổi số?"
+    sentence = "Ông A, Chủ tịch UBND tỉnh, cho biết: “Chuyển đổi số phải lấy người dân làm trung tâm”."
+    assert _features(question, sentence)["quotation_asked"] == 1.0
+    assert _features(question, "Chuyển đổi số được đẩy mạnh.")["quotation_asked"] == 0.0
+    assert _features("Tỉnh có bao nhiêu thủ tục?", sentence)["quotation_asked"] == 0.0
+    start = sentence.index("Chuyển")
+    quoted = span_features(_asked(question), sentence, (start, start + 10), {"quoted"}, 0.0, [])
+    assert quoted["quote_asked"] == quoted["by_quoted"] == 1.0
+

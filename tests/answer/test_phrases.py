@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from qa_bot.answer.phrases import (
     match_spans,
     question_slot,
+    quoted_spans,
     reason_spans,
     sentence_spans,
     slot_spans,
@@ -68,6 +69,24 @@ def test_a_window_never_ends_inside_a_quotation():
         assert span.count("“") == span.count("”")
 
 
+def test_a_quotation_is_its_words_and_a_long_one_is_kept_by_both_ends():
+    text = "Ông Nguyễn Văn A cho biết: “Tỉnh lấy người dân làm trung tâm”, và thêm \"không có vùng cấm\"."
+    assert _texts(text, quoted_spans(text)) == ["Tỉnh lấy người dân làm trung tâm", "không có vùng cấm"]
+    long = "Bà B nói: “" + "cải cách hành chính là nhiệm vụ trọng tâm, " * 4 + "không thể chậm trễ”."
+    first, last = _texts(long, quoted_spans(long))
+    assert first.startswith("cải cách") and last.endswith("không thể chậm trễ")
+    assert max(len(first), len(last)) <= MAX_SPAN
+    assert quoted_spans("Không có trích dẫn nào.") == []
+
+
+def test_a_quotation_over_several_sentences_is_found_in_each():
+    first, last = "Ông B thừa nhận: “Bà con vẫn coi chữ ký số là việc của doanh nghiệp.", "Chúng tôi phải đi từng nhà.”"
+    assert _texts(first, quoted_spans(first)) == ["Bà con vẫn coi chữ ký số là việc của doanh nghiệp."]
+    assert _texts(last, quoted_spans(last)) == ["Chúng tôi phải đi từng nhà."]
+    straight = 'Ông A nói: "Cải cách không thể làm theo kiểu phong trào.'
+    assert _texts(straight, quoted_spans(straight)) == ["Cải cách không thể làm theo kiểu phong trào."]
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from(["Hà", "Giang", "có", "1.565", "TTHC,", "do", "thiếu", "90,2%", "“5 tại chỗ”",
                                  "vì", "(ảnh)", "nhằm", "cải", "cách;", "15/11/2025", "-", "mức", "độ", "4."]),
@@ -75,7 +94,7 @@ def test_a_window_never_ends_inside_a_quotation():
 def test_phrase_spans_are_short_and_never_cut_a_word_or_a_number(words):
     text = " ".join(words)
     slot = question_slot("Hà Giang có bao nhiêu TTHC?")
-    spans = reason_spans(text) + sentence_spans(text) + window_spans(text) + slot_spans(text, slot)
+    spans = reason_spans(text) + quoted_spans(text) + sentence_spans(text) + window_spans(text) + slot_spans(text, slot)
     for start, end in spans + match_spans(text, "Hà Giang có 1.565 TTHC mức độ"):
         assert 0 <= start < end <= len(text) and end - start <= MAX_SPAN
         assert start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())

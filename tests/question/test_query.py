@@ -55,6 +55,10 @@ def test_english_questions_get_vietnamese_terms_for_bm25():
         ("Which decree regulates clerical work?", "code"),
         ("Tỉnh áp dụng tiêu chuẩn ISO nào?", "entity"),
         ("Who chaired the conference?", "person"),
+        ("Giám đốc Sở Nội vụ nói gì về cải cách hành chính?", "quote"),
+        ("giam doc so noi vu cho biet gi ve cai cach", "quote"),
+        ("What did the chairman say about digital transformation?", "quote"),
+        ("What did the province achieve in 2020?", "entity"),
     ],
 )
 def test_question_types(question, kind):
