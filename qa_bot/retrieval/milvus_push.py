@@ -197,7 +197,9 @@ def _held_keys(client: MilvusClient, name: str) -> np.ndarray:
 
 
 def _row_count(client: MilvusClient, name: str) -> int:
-    return int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
+    """The rows of the collection `name` now (deleted ones left out)."""
+    found = client.query(name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+    return int(found[0]["count(*)"])
 
 
 def _last_push(client: MilvusClient, target: MilvusTarget, index: Index, meta: dict) -> tuple[np.ndarray | None, str]:
