@@ -53,3 +53,26 @@ class HashEmbedder:
         if progress:
             progress(len(texts))
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+
+def index_chunks(index, source: str | None = None) -> set[tuple]:
+    """(source, start, end, text) of the index's chunks (of `source` when given)."""
+    return {(c.source, c.char_start, c.char_end, c.text) for c in index.chunks if source in (None, c.source)}
+
+
+def milvus_chunks(target) -> set[tuple]:
+    """(source, start, end, text) of every row of `target`'s collection (a MilvusTarget)."""
+    from qa_bot.retrieval.milvus import connect
+
+    rows = connect(target).query(target.collection, filter="id >= 0", limit=16_384,
+                                 output_fields=["source", "char_start", "char_end", "text"])
+    return {(r["source"], r["char_start"], r["char_end"], r["text"]) for r in rows}
+
+
+def key_reads(monkeypatch) -> list:
+    """The calls of Milvus's query_iterator (which reads every key of a collection) from now on."""
+    from pymilvus import MilvusClient
+
+    calls, read = [], MilvusClient.query_iterator
+    monkeypatch.setattr(MilvusClient, "query_iterator", lambda self, *a, **k: calls.append(a) or read(self, *a, **k))
+    return calls

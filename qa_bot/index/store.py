@@ -3,6 +3,7 @@
     index/manifest.json        the current build: names its generation folder
     index/gen-<id>/...         the data of one build (written whole, then renamed)
     index/.build.lock          held while a build runs
+    index/milvus/...           the keys of the last push to each Milvus collection (retrieval/pushed_keys.py)
 
 A build writes a new generation folder under a temporary name, renames it, then
 replaces manifest.json with one atomic rename: a reader sees the old index or the
@@ -25,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import BuildLocked
 
-__all__ = ["MANIFEST", "BuildLocked", "read_manifest", "write_json_atomic", "new_generation",
+__all__ = ["MANIFEST", "BuildLocked", "read_manifest", "write_json_atomic", "write_bytes_atomic", "new_generation",
            "publish", "build_lock", "write_jsonl", "read_jsonl"]
 
 MANIFEST = "manifest.json"
@@ -46,11 +47,16 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
+    """Write `data` as JSON to `path` atomically (`write_bytes_atomic`)."""
+    write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, fsync it, rename it over `path`."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, indent=2)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -2,11 +2,19 @@
 
 One collection, updated in place. Each row is keyed by its chunk's key
 (`chunk_keys`: source, range and text), so an unchanged chunk keeps its row from
-push to push. A push reads the keys the collection holds, upserts the rows of the
+push to push. A push finds the keys the collection holds, upserts the rows of the
 chunks it lacks, deletes the rows of the chunks that are gone (documents removed
 or edited), and then records on the collection the generation it is synced to
 (`milvus.open_backend` refuses a collection synced to another one) and in the
 index's manifest what it sent.
+
+The keys held are those the index folder's last push left (`pushed_keys`) when
+the collection is as that push left it: synced to its generation, no push marked
+under way, as many rows as it left. Otherwise (another index pushed meanwhile, an
+interrupted push, no readable record) they are read from the collection, every
+one. A push marks the collection (`pushing`: its token) before it sends a row and
+clears the mark with the generation at the end; it records its keys only when no
+other push was marked at its start or took the mark over meanwhile.
 
 A row's BM25 half (`bm25_split`) depends on the corpus through avgdl only: the
 collection records the avgdl its rows hold, and every row is rewritten once the
@@ -18,6 +26,7 @@ collection of another embedder, of other tokens or written by an older qa-bot
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +43,7 @@ from ..index.tokens import chunk_tokens, saved_tokens
 from .bm25_split import AVGDL_TOLERANCE, K1, B, row_weights
 from .chunk_keys import chunk_keys
 from .milvus import LAYOUT, META_KEY, MilvusTarget, alias_of, collection_meta, connect, reported
+from .pushed_keys import forget_pushed, pushed_keys, record_pushed
 
 if TYPE_CHECKING:
     from pymilvus import CollectionSchema, MilvusClient
@@ -49,14 +59,16 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class PushReport:
-    """What a push sent: rows upserted and deleted, rows kept as they were, and why every row was
-    written when it was ('' when only the changes were sent).
+    """What a push sent: rows upserted and deleted, rows kept as they were, why every row was
+    written when it was ('' when only the changes were sent), and why the collection's keys
+    were read ('' when those of the last push were taken).
     """
 
     upserted: int
     deleted: int
     kept: int
     rewritten: str = ""
+    keys_read: str = ""
 
     @property
     def sent(self) -> bool:
@@ -184,6 +196,45 @@ def _held_keys(client: MilvusClient, name: str) -> np.ndarray:
     return np.asarray(keys, dtype=np.int64)
 
 
+def _row_count(client: MilvusClient, name: str) -> int:
+    """The rows of the collection `name` now (deleted ones left out)."""
+    found = client.query(name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+    return int(found[0]["count(*)"])
+
+
+def _last_push(client: MilvusClient, target: MilvusTarget, index: Index, meta: dict) -> tuple[np.ndarray | None, str]:
+    """The keys the index folder's last push left in the collection `meta` describes, when it is
+    as that push left it; else None and why not.
+    """
+    if not meta.get("generation"):
+        return None, "nothing was pushed to it yet"
+    if "pushing" in meta:
+        return None, "another push was under way or interrupted"
+    keys, why = pushed_keys(index.path, target, meta["generation"])
+    if keys is None:
+        return None, why
+    rows = _row_count(client, target.collection)
+    if rows != len(keys) or meta.get("chunks") != len(keys):
+        return None, f"it holds {rows} rows, the last push left {len(keys)}"
+    return keys, ""
+
+
+def _mark(client: MilvusClient, name: str, meta: dict, token: str, both: list[float] | None) -> None:
+    """Mark the collection as being pushed to by `token`; its rows hold the avgdls `both` meanwhile."""
+    marked = {**meta, "pushing": token, **({"avgdl": both} if both else {})}
+    client.alter_collection_properties(name, properties={META_KEY: json.dumps(marked)})
+
+
+def _synced(client: MilvusClient, name: str, synced: dict, token: str) -> bool:
+    """Record `synced` on the collection; whether this push (`token`) still held the mark (else
+    the other push's mark is kept).
+    """
+    mark = (collection_meta(client, name) or {}).get("pushing")
+    record = synced if mark in (None, token) else {**synced, "pushing": mark}
+    client.alter_collection_properties(name, properties={META_KEY: json.dumps(record)})
+    return mark == token
+
+
 def _rows(index: Index, rows: Sequence[int], keys: np.ndarray, vectors: np.ndarray, lexical: _Lexical,
           avgdl: float) -> list[dict]:
     out = []
@@ -218,7 +269,8 @@ def _record_push(index: Index, target: MilvusTarget, report: PushReport) -> None
             if manifest is None or manifest.generation != index.manifest.generation:
                 return  # a newer build has replaced the index meanwhile
             push = {"uri": target.uri, "collection": target.collection, "generation": manifest.generation,
-                    "pushed": now(), "upserted": report.upserted, "deleted": report.deleted, "kept": report.kept}
+                    "pushed": now(), "upserted": report.upserted, "deleted": report.deleted, "kept": report.kept,
+                    "keys_read": report.keys_read}
             write_json_atomic(index.path / MANIFEST, manifest.with_push(push).to_dict())
     except BuildLocked as err:
         raise MilvusError(f"pushed, but could not record it in {index.path}: {err}") from None
@@ -237,20 +289,25 @@ def push(index: Index, target: MilvusTarget, progress: Progress | None = None) -
     are out of date. `progress(stage, done, total)` is called after each batch of rows.
     """
     client = connect(target, create=True)
-    name = target.collection
+    name, token = target.collection, uuid.uuid4().hex
     keys, lexical = _keys(index), _lexical(index)
     with reported(target, f"take the index as {name!r}"):
         meta, rewrite = _collection(client, target, index, lexical)
-        held = _held_keys(client, name)
+        last, keys_read = _last_push(client, target, index, meta)
         avgdl = lexical.avgdl if rewrite else min(meta["avgdl"])
-        if rewrite and held.size:  # readers meanwhile: rows hold either avgdl
-            both = [min(avgdl, *meta["avgdl"]), max(avgdl, *meta["avgdl"])]
-            client.alter_collection_properties(name, properties={META_KEY: json.dumps({**meta, "avgdl": both})})
+        both = [min(avgdl, *meta["avgdl"]), max(avgdl, *meta["avgdl"])]  # readers meanwhile: rows hold either
+        _mark(client, name, meta, token, both if rewrite else None)
+        held = _held_keys(client, name) if last is None else last
         send = np.arange(len(keys)) if rewrite else np.flatnonzero(~np.isin(keys, held))
         gone = held[~np.isin(held, keys)]
         _send(client, name, index, send, gone, keys, lexical, avgdl, progress)
         synced = _meta(index, lexical.avgdl, [avgdl, avgdl], index.manifest.generation)
-        client.alter_collection_properties(name, properties={META_KEY: json.dumps(synced)})
-    report = PushReport(upserted=len(send), deleted=len(gone), kept=len(keys) - len(send), rewritten=rewrite)
+        alone = _synced(client, name, synced, token) and "pushing" not in meta
+    if alone:
+        record_pushed(index.path, target, index.manifest.generation, keys)
+    else:  # another push may have sent rows this one did not see
+        forget_pushed(index.path, target)
+    report = PushReport(upserted=len(send), deleted=len(gone), kept=len(keys) - len(send), rewritten=rewrite,
+                        keys_read=keys_read)
     _record_push(index, target, report)
     return report

@@ -11,7 +11,7 @@ import json
 import shutil
 
 import pytest
-from helpers import CORPUS, DATA
+from helpers import CORPUS, DATA, index_chunks, key_reads, milvus_chunks
 
 from qa_bot.index.build import build_index
 from qa_bot.index.load import Index, load_index
@@ -26,17 +26,6 @@ pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 
 DEV = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 ADDED = "003_ad61f97384d20408.txt"  # 13 of the 73 chunks: avgdl moves 0.7%, within the tolerance
-
-
-def _chunks(index: Index, source: str | None = None) -> set[tuple]:
-    return {(c.source, c.char_start, c.char_end, c.text) for c in index.chunks if source in (None, c.source)}
-
-
-def _held(target: MilvusTarget) -> set[tuple]:
-    client = connect(target)
-    rows = client.query(target.collection, filter="id >= 0", output_fields=["source", "char_start", "char_end", "text"],
-                        limit=10_000)
-    return {(r["source"], r["char_start"], r["char_end"], r["text"]) for r in rows}
 
 
 def _other_answers(index: Index, embedder, target: MilvusTarget) -> list[str]:
@@ -64,20 +53,24 @@ def _edit(path) -> None:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory, corpus_index, embedder):
-    """step → (index, push report, rows held, dev questions answered otherwise, collection record)."""
+    """step → (index, push report, rows held, dev questions answered otherwise, collection record);
+    "reads" → step → how many times the push read the collection's keys (query_iterator).
+    """
     tmp = tmp_path_factory.mktemp("incremental")
     corpus, index_dir = tmp / "corpus", tmp / "index"
     shutil.copytree(CORPUS, corpus)
     shutil.copytree(corpus_index[1], index_dir)  # its vectors are reused by the builds
     shutil.move(corpus / ADDED, tmp / ADDED)
     target = MilvusTarget(str(tmp / "milvus.db"))
-    steps = {}
+    steps = {"reads": {}}
 
     def step(name: str, index: Index) -> None:
-        report = milvus_push.push(index, target)
+        with pytest.MonkeyPatch.context() as patch:
+            steps["reads"][name] = key_reads(patch)
+            report = milvus_push.push(index, target)
         index = load_index(index_dir)
         meta = collection_meta(connect(target), target.collection)
-        steps[name] = (index, report, _held(target), _other_answers(index, embedder, target), meta)
+        steps[name] = (index, report, milvus_chunks(target), _other_answers(index, embedder, target), meta)
 
     step("first", build_index(corpus, index_dir, embedder))
     stale = open_backend(load_index(index_dir), target)  # a reader left on the first generation
@@ -95,16 +88,25 @@ def history(tmp_path_factory, corpus_index, embedder):
 def test_the_first_push_writes_every_chunk(history):
     index, report, held, differ, _ = history["first"]
     assert (report.upserted, report.deleted, report.kept) == (len(index.chunks), 0, 0) and report.rewritten
-    assert held == _chunks(index) and differ == []
+    assert held == index_chunks(index) and differ == []
+    assert report.keys_read == "nothing was pushed to it yet" and len(history["reads"]["first"]) == 1
+
+
+@pytest.mark.parametrize("step", ["added", "unchanged", "edited", "removed"])
+def test_a_push_after_a_push_from_the_same_folder_diffs_against_its_keys_without_reading_the_collection(
+        history, step):
+    index, report, held, differ, meta = history[step]
+    assert history["reads"][step] == [] and report.keys_read == ""
+    assert held == index_chunks(index) and differ == [] and "pushing" not in meta
 
 
 def test_a_push_after_adding_a_document_upserts_only_its_chunks(history):
     before = history["first"][0]
     index, report, held, differ, meta = history["added"]
-    added = _chunks(index, ADDED)
+    added = index_chunks(index, ADDED)
     assert len(added) == 13 and index.chunk_counts()[ADDED] == 13
     assert (report.upserted, report.deleted, report.kept) == (13, 0, len(before.chunks)) and not report.rewritten
-    assert held == _chunks(index)
+    assert held == index_chunks(index)
     assert differ == [], "Milvus answers every dev question as FAISS does"
     assert min(meta["avgdl"]) != meta["index_avgdl"], "the rows kept hold the avgdl of the first push"
     assert index.manifest.milvus[-1]["upserted"] == 13 and index.manifest.milvus[-1]["deleted"] == 0
@@ -120,25 +122,25 @@ def test_a_reader_left_on_the_previous_generation_leaves_out_the_rows_it_lacks(h
 def test_a_push_of_an_unchanged_index_sends_nothing(history):
     index, report, held, differ, meta = history["unchanged"]
     assert (report.upserted, report.deleted, report.kept) == (0, 0, len(index.chunks)) and not report.sent
-    assert held == _chunks(index) and differ == [] and meta["generation"] == index.manifest.generation
+    assert held == index_chunks(index) and differ == [] and meta["generation"] == index.manifest.generation
 
 
 def test_a_push_after_an_edit_replaces_the_chunks_from_the_edit_on(history):
     before = history["added"][0]
     index, report, held, differ, _ = history["edited"]
-    old, new = _chunks(before, ADDED), _chunks(index, ADDED)
+    old, new = index_chunks(before, ADDED), index_chunks(index, ADDED)
     assert 0 < len(old - new) < len(old), "the chunks before the edit are kept"
     assert (report.upserted, report.deleted) == (len(new - old), len(old - new))
     assert report.kept == len(index.chunks) - len(new - old)
-    assert held == _chunks(index) and not held & (old - new)
+    assert held == index_chunks(index) and not held & (old - new)
     assert differ == []
 
 
 def test_a_push_after_removing_a_document_deletes_its_rows(history):
     before = history["edited"][0]
     index, report, held, differ, meta = history["removed"]
-    assert (report.upserted, report.deleted, report.kept) == (0, len(_chunks(before, ADDED)), len(index.chunks))
-    assert held == _chunks(index) and not any(source == ADDED for source, *_ in held)
+    assert (report.upserted, report.deleted, report.kept) == (0, len(index_chunks(before, ADDED)), len(index.chunks))
+    assert held == index_chunks(index) and not any(source == ADDED for source, *_ in held)
     assert differ == [] and meta["generation"] == index.manifest.generation
 
 
@@ -154,7 +156,7 @@ def test_rows_are_rewritten_when_avgdl_moves_beyond_the_tolerance(history, corpu
     assert (report.upserted, report.deleted, report.kept) == (len(index.chunks), 13, 0)
     meta = json.loads(connect(target).describe_collection(target.collection)["properties"][META_KEY])
     assert meta["avgdl"] == [meta["index_avgdl"]] * 2
-    assert _held(target) == _chunks(index) and _other_answers(index, embedder, target) == []
+    assert milvus_chunks(target) == index_chunks(index) and _other_answers(index, embedder, target) == []
 
 
 def test_a_drift_within_the_tolerance_is_scored_exactly(history):
