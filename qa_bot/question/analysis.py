@@ -140,6 +140,30 @@ def _glossary_phrases() -> list[str]:
     return sorted(read_json("glossary_en.json"), key=len, reverse=True)
 
 
+_ENDINGS = (("ies", "y"), ("ied", "y"), ("ing", "e"), ("ing", ""), ("ed", "e"), ("ed", ""), ("es", ""), ("s", ""))
+
+
+def _base_form(word: str, known: dict) -> str:
+    """`word` as the glossary has it: 'mergers' → 'merger', 'delayed' → 'delay', 'digitising' →
+    'digitise', when the glossary lacks the inflected form and has the base one.
+
+    >>> _base_form("mergers", {"merger": []}), _base_form("delayed", {"delay": []}), _base_form("access", {"acces": []})
+    ('merger', 'delay', 'access')
+    """
+    if word in known or word.endswith(("ss", "us", "is")):
+        return word
+    for ending, base in _ENDINGS:
+        stem = word[:-len(ending)] + base
+        if word.endswith(ending) and len(stem) >= 3 and stem in known:
+            return stem
+    return word
+
+
+def _glossary_forms(text: str, glossary: dict) -> str:
+    """`text` with each inflected word put into the form the glossary knows."""
+    return re.sub(r"[a-z]+", lambda m: _base_form(m.group(0), glossary), text)
+
+
 def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
     """Read an English question through the glossary, longest phrases first.
 
@@ -149,7 +173,7 @@ def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
     that the words around 'how many' can be read like those around 'bao nhiêu'.
     """
     glossary = read_json("glossary_en.json")
-    rest = in_place = text.lower()
+    rest = in_place = _glossary_forms(text.lower(), glossary)
     found = []
     for phrase in _glossary_phrases():
         if phrase not in in_place:

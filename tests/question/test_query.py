@@ -121,3 +121,11 @@ def test_an_english_question_of_the_law_or_the_university_is_read_in_vietnamese(
     query = analyze("What is the maximum tuition fee a student must pay when registering for credits?")
     assert query.english and query.translated >= 0.8
     assert {"hoc", "phi", "sinh", "vien", "tin", "chi"} <= set(query.terms)
+
+
+def test_inflected_english_words_are_read_through_the_glossary_s_base_form():
+    query = analyze("Why were the commune mergers delayed in Thai Binh?")
+    found = {vi for _, vi in query.expansions}
+    assert {"sáp nhập", "trễ hạn"} <= found  # 'mergers' → 'merger', 'delayed' → 'delay'
+    assert "thai" in query.terms  # names stay as they are
+
