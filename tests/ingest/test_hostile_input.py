@@ -134,6 +134,7 @@ def hostile(tmp_path_factory):
     return corpus, index_dir, run, time.monotonic() - started
 
 
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_build_names_each_bad_file_in_one_line_with_its_reason(hostile):
     corpus, index_dir, run, seconds = hostile
     assert run.returncode == 0, run.stderr
@@ -147,6 +148,7 @@ def test_build_names_each_bad_file_in_one_line_with_its_reason(hostile):
     assert seconds < 60
 
 
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_good_files_are_indexed_and_nothing_else(hostile, embedder):
     corpus, index_dir, run, _ = hostile
     index = load_index(index_dir, embedder_name=embedder.name)
@@ -161,6 +163,7 @@ def test_good_files_are_indexed_and_nothing_else(hostile, embedder):
         assert code not in page
 
 
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_hostile_questions_each_get_one_json_line(hostile):
     corpus, index_dir, _, _ = hostile
     questions = [
@@ -189,6 +192,7 @@ def test_hostile_questions_each_get_one_json_line(hostile):
             assert text[passage["char_start"]:passage["char_end"]] == passage["text"]
 
 
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_a_5_mb_line_is_read_and_chunked_without_hanging(hostile):
     corpus = hostile[0]
     started = time.monotonic()
@@ -214,6 +218,7 @@ def test_a_long_line_is_indexed_and_searchable(tmp_path, embedder):
 # ---------------------------------------------------------------- qa-bot show
 
 
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_show_prints_the_indexed_text_and_slices_of_it(hostile):
     corpus, index_dir, _, _ = hostile
     run = _qa_bot("show", "--corpus", str(corpus), "--", "-bao cao.txt")
@@ -238,6 +243,7 @@ def test_show_gives_pdf_pages_on_stderr(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["not-a-zip.docx", "bomb.docx", "rong.txt", "nhi-phan.txt", "missing.txt"])
+@pytest.mark.slow  # builds with the real model in a subprocess
 def test_show_refuses_a_bad_file_in_one_line(hostile, name):
     run = _qa_bot("show", name, "--corpus", str(hostile[0]))
     assert run.returncode == 1 and run.stdout == ""
