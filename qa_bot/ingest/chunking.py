@@ -56,7 +56,7 @@ def _closing_marks_back(line: str, spans: list[tuple[int, int]]) -> list[tuple[i
         mark = _CLOSING_MARK.match(line, start, end)
         if out and mark:
             out[-1] = (out[-1][0], mark.end())
-            start = mark.end() + len(line[mark.end():end]) - len(line[mark.end():end].lstrip())
+            start = end - len(line[mark.end():end].lstrip())
             if start >= end:
                 continue
         out.append((start, end))
