@@ -165,7 +165,7 @@ class QA:
         if query_vector is None:
             query_vector = embed_query(self.embedder, query.dense_text)
         choice = choose(query, answerable, self.index.documents, self.index.vocabulary, place_names(),
-                        self.index.sentences, query_vector, threshold=threshold)
+                        self.index.sentences, query_vector, threshold=threshold, chunks=self.index.chunks)
         table, answer = figures_for(query, choice.answer, self.index)
         hits = choice.hits + elsewhere
         if answer is not None:

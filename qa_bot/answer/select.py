@@ -13,16 +13,18 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from ..index.chunkstore import chunk_holding
 from ..index.sentences import SentenceVectors
 from ..index.vocabulary import Vocabulary
+from ..ingest.signers import asks_for_signer, signer_span
 from ..question.analysis import Query
-from ..schema import Answer, Document, Hit
+from ..schema import Answer, Chunk, Document, Hit
 from ..text import Normalized, normalize, syllables
 from .features import is_list_head, is_list_item, kind_group, sentence_features, span_features
 from .model import AnswerModels, answer_models
@@ -93,27 +95,79 @@ def _cosines(hit: Hit, sentence_vectors: SentenceVectors | None, query_vector: n
 
 def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Document],
                         sentence_vectors: SentenceVectors | None = None,
-                        query_vector: np.ndarray | None = None) -> list[SentenceCandidate]:
-    """Every sentence of the top SENTENCE_PASSAGES hits with its features (page clutter left out)."""
+                        query_vector: np.ndarray | None = None,
+                        chunks: Sequence[Chunk] | None = None) -> list[SentenceCandidate]:
+    """Every sentence of the top SENTENCE_PASSAGES hits with its features (page clutter left out).
+
+    A question that asks who signed gets, instead, the sentences that name the signers of the top
+    passages' documents (read from `chunks` when no top passage holds one), when any does.
+    """
     found = []
     for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
-        doc = documents[hit.chunk.source]
-        context = f"{hit.chunk.text} {doc.title} {doc.meta.get('province', '')}"
-        cosines = _cosines(hit, sentence_vectors, query_vector)
-        # a passage ranked without the dense model (BM25 alone) has no cosine: its best sentence's stands in
-        passage_cosine = hit.dense_score or (float(np.max(cosines)) if len(cosines) else 0.0)
-        texts = [doc.text[start:end] for start, end in hit.chunk.sentences]
-        for i, ((start, end), cosine) in enumerate(zip(hit.chunk.sentences, cosines, strict=True)):
-            sentence = _normalized(texts[i])
-            if len(syllables(sentence.text)) < 3:
-                continue  # page clutter ('vn', 'Xác thực') is no answer
-            typed, conflicts = typed_values(sentence.text, asked)
-            neighbours = (_lead_in(texts, i), _follow_on(texts, i))
-            features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
-                                         typed, conflicts, doc.title, neighbours)
-            found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
+        found += _hit_sentences(asked, hit, rank, documents[hit.chunk.source], sentence_vectors, query_vector)
+    if _asks_who_signed(asked.query):
+        found += _signer_sentences(asked, hits, documents, found, sentence_vectors, query_vector, chunks)
+        found = [c for c in found if c.features["signer_asked"]] or found  # the answer is a signer
     _add_gaps(found)
     return found
+
+
+def _asks_who_signed(query: Query) -> bool:
+    """Whether the question asks which person signed ('Ai ký …?', 'Who signed …?'), not when or where."""
+    return query.kind in ("person", "entity") and (asks_for_signer(query.question) or asks_for_signer(query.matching))
+
+
+def _hit_sentences(asked: Asked, hit: Hit, rank: int, doc: Document, sentence_vectors: SentenceVectors | None,
+                   query_vector: np.ndarray | None, within: tuple[int, int] | None = None,
+                   passage_cosine: float | None = None) -> list[SentenceCandidate]:
+    """The sentences of one hit (only those overlapping `within`, when given) with their features."""
+    context = f"{hit.chunk.text} {doc.title} {doc.meta.get('province', '')}"
+    cosines = _cosines(hit, sentence_vectors, query_vector)
+    if passage_cosine is None:  # a passage ranked without the dense model (BM25 alone) has no cosine
+        passage_cosine = hit.dense_score or (float(np.max(cosines)) if len(cosines) else 0.0)
+    texts = [doc.text[start:end] for start, end in hit.chunk.sentences]
+    signer = signer_span(doc.text)
+    found = []
+    for i, ((start, end), cosine) in enumerate(zip(hit.chunk.sentences, cosines, strict=True)):
+        if within is not None and (end <= within[0] or start >= within[1]):
+            continue
+        sentence = _normalized(texts[i])
+        if len(syllables(sentence.text)) < 3:
+            continue  # page clutter ('vn', 'Xác thực') is no answer
+        typed, conflicts = typed_values(sentence.text, asked)
+        neighbours = (_lead_in(texts, i), _follow_on(texts, i))
+        features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
+                                     typed, conflicts, doc.title, neighbours)
+        features["names_signer"] = float(signer is not None and start <= signer[0] and signer[1] <= end)
+        found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
+    return found
+
+
+def _signer_sentences(asked: Asked, hits: list[Hit], documents: dict[str, Document],
+                      found: list[SentenceCandidate], sentence_vectors: SentenceVectors | None,
+                      query_vector: np.ndarray | None, chunks: Sequence[Chunk] | None) -> list[SentenceCandidate]:
+    """For a question that asks who signed: marks the sentences that name their document's signer,
+    and adds that sentence for each top document none of whose top passages holds it.
+    """
+    for c in found:
+        c.features["signer_asked"] = c.features["names_signer"]
+    if chunks is None:
+        return []
+    added, seen = [], {c.hit.chunk.source for c in found if c.features["names_signer"]}
+    for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
+        doc = documents[hit.chunk.source]
+        signer = signer_span(doc.text)
+        if signer is None or doc.source in seen:
+            continue
+        seen.add(doc.source)
+        chunk = chunk_holding(chunks, hit.chunk, signer[0])
+        if chunk is None:
+            continue
+        signed = Hit(chunk, hit.score, dict(hit.ranks), hit.dense_score, hit.pages, hit.section)
+        for c in _hit_sentences(asked, signed, rank, doc, sentence_vectors, query_vector, signer, hit.dense_score):
+            c.features["signer_asked"] = c.features["names_signer"]
+            added.append(c)
+    return added
 
 
 def _lead_in(texts: list[str], i: int) -> str:
@@ -245,11 +299,11 @@ def _rerank(hits: list[Hit], scored: list[SentenceCandidate]) -> list[Hit]:
 def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabulary: Vocabulary,
            places: Iterable[str] = frozenset(), sentence_vectors: SentenceVectors | None = None,
            query_vector: np.ndarray | None = None, models: AnswerModels | None = None,
-           threshold: float | None = None) -> Choice:
+           threshold: float | None = None, chunks: Sequence[Chunk] | None = None) -> Choice:
     """The answer among `hits` (None below the confidence threshold), and the hits re-ranked."""
     models = models or answer_models()
     asked = Asked.of(query, weights_of(vocabulary), places)
-    sentences = sentence_candidates(asked, hits, documents, sentence_vectors, query_vector)
+    sentences = sentence_candidates(asked, hits, documents, sentence_vectors, query_vector, chunks)
     if not sentences:
         return Choice(None, hits)
     for c, logit in zip(sentences, models.sentence.logit([c.features for c in sentences]), strict=True):

@@ -104,7 +104,7 @@ def examples(qa: QA, items: list[dict], unaccented: bool = False, cache: dict | 
 def _candidates(qa: QA, ex: Example, hits: list[Hit] | None = None) -> tuple[Asked, list[SentenceCandidate]]:
     asked = Asked.of(ex.query, weights_of(qa.index.vocabulary), place_names())
     found = sentence_candidates(asked, ex.hits if hits is None else hits, qa.index.documents, qa.index.sentences,
-                                ex.vector)
+                                ex.vector, qa.index.chunks)
     return asked, found
 
 
@@ -250,7 +250,7 @@ def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negative
                 runs.append((others, False))
         for hits, holds_answer in runs:
             choice = choose(ex.query, hits, qa.index.documents, qa.index.vocabulary, place_names(),
-                            qa.index.sentences, ex.vector, models=models, threshold=-1.0)
+                            qa.index.sentences, ex.vector, models=models, threshold=-1.0, chunks=qa.index.chunks)
             if choice.answer is None:
                 continue
             ranked = sorted(choice.sentences, key=lambda c: -c.logit)

@@ -29,7 +29,7 @@ from ..ingest.provinces import document_province, find_provinces
 from ..schema import Chunk, Document
 from .mapped import map_file
 
-__all__ = ["CHUNKS", "DOCUMENTS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable",
+__all__ = ["CHUNKS", "DOCUMENTS", "ChunkTable", "ChunkWriter", "DocumentFacets", "DocumentTable", "chunk_holding",
            "document_facets", "has_store", "write_documents", "write_store"]
 
 CHUNKS = "chunks.arrow"
@@ -303,3 +303,34 @@ class ChunkTable(Sequence[Chunk]):
     def char_ends(self) -> np.ndarray:
         """Where every chunk ends in its document."""
         return self._rows.column("char_end")
+
+
+def chunk_holding(chunks: Sequence[Chunk], near: Chunk, offset: int) -> Chunk | None:
+    """The chunk of `near`'s document whose text holds the character `offset` (None when none does,
+    as in the gap page clutter leaves), searched from `near` outwards: a document's chunks have
+    consecutive ids, in text order, so a few reads find it however long the document.
+    """
+    forward = offset >= near.char_start
+
+    def before_target(i: int) -> bool:  # chunk i lies between `near` and the target, target excluded
+        if not 0 <= i < len(chunks):
+            return False
+        chunk = chunks[i]
+        if chunk.source != near.source:
+            return False
+        return chunk.char_end <= offset if forward else chunk.char_start > offset
+
+    step = 1 if forward else -1
+    inside, distance = near.id, 1  # `inside` is known to lie before the target (or be `near`)
+    while before_target(near.id + step * distance):
+        inside, distance = near.id + step * distance, distance * 2
+    outside = near.id + step * distance  # the first probe past it
+    while abs(outside - inside) > 1:
+        middle = (inside + outside) // 2
+        inside, outside = (middle, outside) if before_target(middle) else (inside, middle)
+    if near.char_start <= offset < near.char_end:
+        return near
+    if not 0 <= outside < len(chunks):
+        return None
+    chunk = chunks[outside]
+    return chunk if chunk.source == near.source and chunk.char_start <= offset < chunk.char_end else None
