@@ -106,8 +106,7 @@ def sentence_candidates(asked: Asked, hits: list[Hit], documents: dict[str, Docu
     for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
         found += _hit_sentences(asked, hit, rank, documents[hit.chunk.source], sentence_vectors, query_vector)
     if _asks_who_signed(asked.query):
-        found += _signer_sentences(asked, hits, documents, found, sentence_vectors, query_vector, chunks)
-        found = [c for c in found if c.features["signer_asked"]] or found  # the answer is a signer
+        found = _signer_sentences(asked, hits, documents, found, sentence_vectors, query_vector, chunks) or found
     _add_gaps(found)
     return found
 
@@ -126,7 +125,6 @@ def _hit_sentences(asked: Asked, hit: Hit, rank: int, doc: Document, sentence_ve
     if passage_cosine is None:  # a passage ranked without the dense model (BM25 alone) has no cosine
         passage_cosine = hit.dense_score or (float(np.max(cosines)) if len(cosines) else 0.0)
     texts = [doc.text[start:end] for start, end in hit.chunk.sentences]
-    signer = signer_span(doc.text)
     found = []
     for i, ((start, end), cosine) in enumerate(zip(hit.chunk.sentences, cosines, strict=True)):
         if within is not None and (end <= within[0] or start >= within[1]):
@@ -138,7 +136,6 @@ def _hit_sentences(asked: Asked, hit: Hit, rank: int, doc: Document, sentence_ve
         neighbours = (_lead_in(texts, i), _follow_on(texts, i))
         features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
                                      typed, conflicts, doc.title, neighbours)
-        features["names_signer"] = float(signer is not None and start <= signer[0] and signer[1] <= end)
         found.append(SentenceCandidate(hit, rank, start, end, sentence, typed, features))
     return found
 
@@ -146,28 +143,30 @@ def _hit_sentences(asked: Asked, hit: Hit, rank: int, doc: Document, sentence_ve
 def _signer_sentences(asked: Asked, hits: list[Hit], documents: dict[str, Document],
                       found: list[SentenceCandidate], sentence_vectors: SentenceVectors | None,
                       query_vector: np.ndarray | None, chunks: Sequence[Chunk] | None) -> list[SentenceCandidate]:
-    """For a question that asks who signed: marks the sentences that name their document's signer,
-    and adds that sentence for each top document none of whose top passages holds it.
+    """The sentences that name the signer of a top passage's document: those among `found`, and,
+    for each document none of whose top passages holds it, the sentence read from the chunk that does.
     """
-    for c in found:
-        c.features["signer_asked"] = c.features["names_signer"]
-    if chunks is None:
-        return []
-    added, seen = [], {c.hit.chunk.source for c in found if c.features["names_signer"]}
-    for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
-        doc = documents[hit.chunk.source]
-        signer = signer_span(doc.text)
-        if signer is None or doc.source in seen:
+    top = hits[:SENTENCE_PASSAGES]
+    signers = {source: signer_span(documents[source].text) for source in {h.chunk.source for h in top}}
+    signed = [c for c in found if _holds(signers[c.hit.chunk.source], c.start, c.end)]
+    seen = {c.hit.chunk.source for c in signed}
+    for rank, hit in enumerate(top):
+        source, signer = hit.chunk.source, signers[hit.chunk.source]
+        if signer is None or source in seen or chunks is None:
             continue
-        seen.add(doc.source)
+        seen.add(source)
         chunk = chunk_holding(chunks, hit.chunk, signer[0])
-        if chunk is None:
-            continue
-        signed = Hit(chunk, hit.score, dict(hit.ranks), hit.dense_score, hit.pages, hit.section)
-        for c in _hit_sentences(asked, signed, rank, doc, sentence_vectors, query_vector, signer, hit.dense_score):
-            c.features["signer_asked"] = c.features["names_signer"]
-            added.append(c)
-    return added
+        if chunk is not None:
+            holder = Hit(chunk, hit.score, dict(hit.ranks), hit.dense_score)
+            read = _hit_sentences(asked, holder, rank, documents[source], sentence_vectors, query_vector, signer,
+                                  hit.dense_score)
+            signed += [c for c in read if _holds(signer, c.start, c.end)]
+    return signed
+
+
+def _holds(span: tuple[int, int] | None, start: int, end: int) -> bool:
+    """Whether [start, end) holds the whole of `span`."""
+    return span is not None and start <= span[0] and span[1] <= end
 
 
 def _lead_in(texts: list[str], i: int) -> str:
