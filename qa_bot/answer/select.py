@@ -130,8 +130,8 @@ def _hit_sentences(asked: Asked, hit: Hit, rank: int, doc: Document, sentence_ve
         if within is not None and (end <= within[0] or start >= within[1]):
             continue
         sentence = _normalized(texts[i])
-        if len(syllables(sentence.text)) < 3:
-            continue  # page clutter ('vn', 'Xác thực') is no answer
+        if len(syllables(sentence.text)) < 3 or sentence.text.rstrip().endswith("?"):
+            continue  # page clutter ('vn', 'Xác thực') is no answer, nor is a question ('Hỏi: …?')
         typed, conflicts = typed_values(sentence.text, asked)
         neighbours = (_lead_in(texts, i), _follow_on(texts, i))
         features = sentence_features(asked, sentence.text, context, rank, passage_cosine, float(cosine),
