@@ -111,7 +111,9 @@ class Slot:
 
 
 def _question_words() -> list[list[str]]:
-    cues = [cue for words in read_json("question_words.json")["kinds"].values() for cue in words]
+    words = read_json("question_words.json")
+    groups = [cues for group in ("kinds", "topic_cues") for cues in words.get(group, {}).values()]
+    cues = [cue for group in groups for cue in group]
     return sorted((fold(c.lower()).split() for c in cues), key=len, reverse=True)
 
 

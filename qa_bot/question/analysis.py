@@ -60,15 +60,28 @@ def question_kind(question: str) -> str:
 
     >>> question_kind("Hà Giang có bao nhiêu thủ tục?"), question_kind("who chaired it?")
     ('number', 'person')
+    >>> question_kind("Vì sao tỷ lệ hồ sơ trực tuyến còn thấp?"), question_kind("Tỷ lệ hồ sơ trực tuyến đạt mức nào?")
+    ('reason', 'number')
     """
     text = normalize(question).text.lower()
     accented = _has_diacritics(text)
     probe = text if accented else fold(text)
-    for kind, cues in read_json("question_words.json")["kinds"].items():
+    for kind, cues in _kind_cues():
         for cue in sorted(cues, key=len, reverse=True):
             if _compiled(cue if accented else fold(cue)).search(probe):
                 return kind
     return "other"
+
+
+@lru_cache(maxsize=1)
+def _kind_cues() -> list[tuple[str, list[str]]]:
+    """Each kind with its cues, in the order they are tried: the question words of every kind but
+    the catch-all last one ('gì', 'nào'), then the topic cues ('tỷ lệ': a why question about a
+    rate asks why), then the catch-all.
+    """
+    words = read_json("question_words.json")
+    kinds = list(words["kinds"].items())
+    return kinds[:-1] + list(words.get("topic_cues", {}).items()) + kinds[-1:]
 
 
 @dataclass(frozen=True)

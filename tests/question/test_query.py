@@ -59,6 +59,12 @@ def test_english_questions_get_vietnamese_terms_for_bm25():
         ("giam doc so noi vu cho biet gi ve cai cach", "quote"),
         ("What did the chairman say about digital transformation?", "quote"),
         ("What did the province achieve in 2020?", "entity"),
+        # a word that names a rate says what the question is about, not what it asks
+        ("Vì sao tỷ lệ hồ sơ trực tuyến ở Cà Mau vẫn còn thấp?", "reason"),
+        ("vi sao ty le ho so truc tuyen o ca mau van con thap", "reason"),
+        ("Giám đốc Sở nói gì về tỷ lệ hồ sơ trễ hạn?", "quote"),
+        ("Tỷ lệ hồ sơ trực tuyến toàn trình năm 2023 của tỉnh?", "number"),
+        ("Tỷ lệ hồ sơ đúng hạn đạt mức nào?", "number"),
     ],
 )
 def test_question_types(question, kind):
