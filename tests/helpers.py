@@ -76,3 +76,14 @@ def key_reads(monkeypatch) -> list:
     calls, read = [], MilvusClient.query_iterator
     monkeypatch.setattr(MilvusClient, "query_iterator", lambda self, *a, **k: calls.append(a) or read(self, *a, **k))
     return calls
+
+
+def answered(result: dict) -> tuple:
+    """What an `ask` record answers: abstained or not, the answer without its confidence, the
+    passages' texts in order, and the confidence last, to be compared apart: FAISS and Milvus
+    scores differ in their last float digits, so the same answer's confidence may differ in its
+    7th digit (d13-en: 0.91184995 and 0.91185001), and then in its 4-digit rounding.
+    """
+    answer = dict(result["answer"] or {})
+    confidence = answer.pop("score", 0.0)
+    return result["abstained"], answer, [p["text"] for p in result["passages"]], confidence

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import CORPUS, DATA
+from helpers import CORPUS, DATA, answered
 
 from qa_bot.errors import MilvusError
 from qa_bot.index.load import load_index
@@ -99,10 +99,9 @@ def test_a_shallow_bm25_ranking_is_bm25s_whether_proven_at_once_deeper_or_not(qa
 
 def test_the_whole_dev_set_gets_the_same_answers_from_milvus(qa, milvus_qa):
     for item in DEV:
-        local, remote = qa.ask(item["question"]).to_dict(), milvus_qa.ask(item["question"]).to_dict()
-        assert remote["abstained"] == local["abstained"], item["id"]
-        assert remote["answer"] == local["answer"], item["id"]
-        assert [p["text"] for p in remote["passages"]] == [p["text"] for p in local["passages"]], item["id"]
+        local, remote = (answered(one.ask(item["question"]).to_dict()) for one in (qa, milvus_qa))
+        assert remote[:-1] == local[:-1], item["id"]  # abstained, the answer, the passages' texts
+        assert remote[-1] == pytest.approx(local[-1], abs=1e-3), item["id"]
 
 
 def test_the_collection_describes_itself_and_the_manifest_records_the_push(pushed):
@@ -181,7 +180,7 @@ def test_cli_build_pushes_and_ask_answers_from_milvus_with_the_contract(corpus_i
     for record, item in zip(records, questions, strict=False):
         local = qa.ask(item["question"]).to_dict()
         assert set(record) >= {"id", "question", "abstained", "answer", "passages", "latency_ms"}
-        assert record["answer"] == local["answer"] and len(record["passages"]) >= 10
+        assert answered(record)[1:2] == answered(local)[1:2] and len(record["passages"]) >= 10
         assert [p["source"] for p in record["passages"]] == [p["source"] for p in local["passages"]]
     assert "1.895" in records[0]["answer"]["span"] and records[-1]["abstained"] is True
 

@@ -11,7 +11,7 @@ import json
 import shutil
 
 import pytest
-from helpers import CORPUS, DATA, index_chunks, key_reads, milvus_chunks
+from helpers import CORPUS, DATA, answered, index_chunks, key_reads, milvus_chunks
 
 from qa_bot.index.build import build_index
 from qa_bot.index.load import Index, load_index
@@ -37,20 +37,11 @@ def _other_answers(index: Index, embedder, target: MilvusTarget) -> list[str]:
     for item in DEV:
         tokens = analyze(item["question"], index.vocabulary).tokens
         ranked = [qa.backend.rank(None, tokens, 100, 100, "bm25") for qa in (local, remote)]
-        ours, theirs = (_answered(qa.ask(item["question"]).to_dict()) for qa in (local, remote))
+        ours, theirs = (answered(qa.ask(item["question"]).to_dict()) for qa in (local, remote))
         if ranked[0] != ranked[1] or ours[:-1] != theirs[:-1] or abs(ours[-1] - theirs[-1]) > 1e-3:
             differ.append(item["id"])
     return differ
 
-
-def _answered(result: dict) -> tuple:
-    """What a result answers: abstained or not, the answer without its confidence, the passages'
-    texts in order, and the confidence last: the two backends' scores differ in their last float
-    digits, so the confidence may differ in its 7th digit (d13-en: 0.91184995 and 0.91185001),
-    and then in its 4-digit rounding."""
-    answer = dict(result["answer"] or {})
-    confidence = answer.pop("score", 0.0)
-    return result["abstained"], answer, [p["text"] for p in result["passages"]], confidence
 
 
 def _edit(path) -> None:
