@@ -79,7 +79,7 @@ def _name_after(text: str, words: list[re.Match], k: int) -> tuple[int, int] | N
     return start, end
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=64)  # keyed by the text itself: a few documents' worth, for the questions that ask
 def signer_span(text: str) -> tuple[int, int] | None:
     r"""Offsets of the name of whoever signed the document `text` (the last signature block), or None.
 
