@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..datafiles import read_json
+from ..question.analysis import kind_cues
 from ..text import fold, syllables
 from .spans import MAX_SPAN, clause_bounds
 
@@ -111,9 +111,7 @@ class Slot:
 
 
 def _question_words() -> list[list[str]]:
-    words = read_json("question_words.json")
-    groups = [cues for group in ("kinds", "topic_cues") for cues in words.get(group, {}).values()]
-    cues = [cue for group in groups for cue in group]
+    cues = [cue for _, kind in kind_cues() for cue in kind]
     return sorted((fold(c.lower()).split() for c in cues), key=len, reverse=True)
 
 

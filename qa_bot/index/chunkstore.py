@@ -310,6 +310,8 @@ def chunk_holding(chunks: Sequence[Chunk], near: Chunk, offset: int) -> Chunk | 
     as in the gap page clutter leaves), searched from `near` outwards: a document's chunks have
     consecutive ids, in text order, so a few reads find it however long the document.
     """
+    if near.char_start <= offset < near.char_end:
+        return near
     forward = offset >= near.char_start
 
     def before_target(i: int) -> bool:  # chunk i lies between `near` and the target, target excluded
@@ -328,8 +330,6 @@ def chunk_holding(chunks: Sequence[Chunk], near: Chunk, offset: int) -> Chunk | 
     while abs(outside - inside) > 1:
         middle = (inside + outside) // 2
         inside, outside = (middle, outside) if before_target(middle) else (inside, middle)
-    if near.char_start <= offset < near.char_end:
-        return near
     if not 0 <= outside < len(chunks):
         return None
     chunk = chunks[outside]

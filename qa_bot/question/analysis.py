@@ -12,7 +12,8 @@ from ..text import fold, lexical_tokens, normalize, syllables
 from .facets import Facets, question_facets
 from .restore import restore_diacritics
 
-__all__ = ["Query", "abbreviation_syllables", "abbreviations", "abbreviations_in", "analyze", "question_kind"]
+__all__ = ["Query", "abbreviation_syllables", "abbreviations", "abbreviations_in", "analyze", "kind_cues",
+           "question_kind"]
 
 
 
@@ -66,7 +67,7 @@ def question_kind(question: str) -> str:
     text = normalize(question).text.lower()
     accented = _has_diacritics(text)
     probe = text if accented else fold(text)
-    for kind, cues in _kind_cues():
+    for kind, cues in kind_cues():
         for cue in sorted(cues, key=len, reverse=True):
             if _compiled(cue if accented else fold(cue)).search(probe):
                 return kind
@@ -74,7 +75,7 @@ def question_kind(question: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _kind_cues() -> list[tuple[str, list[str]]]:
+def kind_cues() -> list[tuple[str, list[str]]]:
     """Each kind with its cues, in the order they are tried: the question words of every kind but
     the catch-all last one ('gì', 'nào'), then the topic cues ('tỷ lệ': a why question about a
     rate asks why), then the catch-all.
