@@ -8,10 +8,12 @@ unigram counts as back-off), found by Viterbi search.
 
 from __future__ import annotations
 
+import re
+
 from ..index.vocabulary import Vocabulary
 from ..text import fold, syllables
 
-__all__ = ["restore_diacritics"]
+__all__ = ["restore_diacritics", "restore_names"]
 
 
 def _best_path(candidates: list[list[str]], vocab: Vocabulary) -> list[str]:
@@ -55,3 +57,37 @@ def restore_diacritics(text: str, vocab: Vocabulary) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
+
+
+def restore_names(text: str, vocab: Vocabulary, english_words: set[str]) -> str:
+    """`text` (an English question) with diacritics put back on the Vietnamese names in it:
+    runs of two or more capitalised words that the corpus writes as syllables ('Ha Giang' →
+    'Hà Giang', 'Pham Minh Chinh'). Other words are kept as typed, `english_words` ('The',
+    'Of') and a single word among English ones ('Decision No') included.
+    """
+    def restore_run(match: re.Match) -> str:
+        run, out, cursor = match.group(0), [], 0
+        for name in _syllable_runs(run, vocab, english_words):
+            out += [run[cursor:name[0]], restore_diacritics(run[name[0]:name[1]], vocab)]
+            cursor = name[1]
+        return "".join(out) + run[cursor:]
+
+    return _CAPITALISED_RUN.sub(restore_run, text)
+
+
+def _syllable_runs(run: str, vocab: Vocabulary, english_words: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of two or more words of `run` the corpus writes as syllables."""
+    stretches, current = [], []
+    for word, start, end in syllables(run) + [("", len(run), len(run))]:
+        low = word.lower()
+        if low and low not in english_words and vocab.forms(fold(low)):
+            current.append((start, end))
+            continue
+        if len(current) >= 2:
+            stretches.append((current[0][0], current[-1][1]))
+        current = []
+    return stretches

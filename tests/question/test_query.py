@@ -7,7 +7,7 @@ import pytest
 from qa_bot.index.vocabulary import build_vocabulary
 from qa_bot.question.analysis import abbreviations, analyze, question_kind
 from qa_bot.question.facets import question_facets
-from qa_bot.question.restore import restore_diacritics
+from qa_bot.question.restore import restore_diacritics, restore_names
 from qa_bot.schema import Document
 
 
@@ -87,6 +87,34 @@ def test_diacritics_are_restored_from_the_corpus_vocabulary():
     assert restore_diacritics("ha giang co bao nhieu thu tuc muc do 4", vocabulary) == (
         "hà giang có bao nhiêu thủ tục mức độ 4"
     )
+
+
+@pytest.mark.parametrize(
+    "question, english",
+    [
+        ("How many procedures does Hà Giang have at level 4?", True),  # English keeps the names' diacritics
+        ("Who signed the report of the Sở Nội vụ tỉnh Đồng Nai?", True),
+        ("How many procedures does Ha Giang have at level 4?", True),
+        ("Hà Giang có bao nhiêu thủ tục đạt mức độ 4?", False),
+        ("Quyết định này do ai ký, vào ngày nào?", False),  # 'do', 'ai' … are no English
+        ("ha giang co bao nhieu thu tuc muc do 4", False),
+    ],
+)
+def test_english_is_told_from_vietnamese_by_its_function_words(question, english):
+    assert analyze(question).english is english
+
+
+def test_an_english_question_embeds_its_vietnamese_names_with_diacritics():
+    vocabulary = build_vocabulary(["Hà Giang có 1.565 thủ tục. Ông Phạm Văn Thanh, Giám đốc Sở Nội vụ, cho biết."])
+    english = {"the", "of", "who", "is"}
+    assert restore_names("Who is The Director of Ha Giang Department?", vocabulary, english) == (
+        "Who is The Director of Hà Giang Department?"
+    )
+    assert restore_names("What did Pham Van Thanh say?", vocabulary, english) == "What did Phạm Văn Thanh say?"
+    assert restore_names("What did Decision No 12 say?", vocabulary, english) == "What did Decision No 12 say?"
+    query = analyze("How many procedures does Ha Giang have?", vocabulary)
+    assert query.dense_text.startswith("How many procedures does Hà Giang have?")
+    assert query.matching == "How many procedures does Ha Giang have?" and query.restored is None
 
 
 def test_province_facets_with_or_without_diacritics_exclude_other_provinces():
