@@ -231,13 +231,13 @@ def span_candidates(asked: Asked, sentence: SentenceCandidate) -> list[SpanCandi
         add(typed.span, "typed", typed)
     for _, _, start, end in candidates(text, "other", set(), [], asked.places):
         add((start, end), "clause")
-    for span in slot_spans(text, question_slot(asked.query.matching)):
+    for span in slot_spans(text, question_slot(asked.query.aligned)):
         add(span, "slot")
     for span in reason_spans(text):
         add(span, "reason")
     for span in manner_spans(text):
         add(span, "manner")
-    for span in match_spans(text, asked.query.matching):
+    for span in match_spans(text, asked.query.aligned):
         add(span, "match")
     for span in quoted_spans(text):
         add(span, "quoted")

@@ -103,6 +103,7 @@ class Query:
     english: bool = False
     translated: float = 1.0  # share of an English question's content words the glossary put into Vietnamese
     named: str = ""  # an English question with its Vietnamese names' diacritics put back ('Hà Giang')
+    in_place: str = ""  # an English question with the glossary's Vietnamese terms in place of its words
 
     @property
     def lexical(self) -> bool:
@@ -126,6 +127,11 @@ class Query:
         if not self.english or not self.expansions:
             return question
         return f"{question} ({', '.join(dict.fromkeys(vi for _, vi in self.expansions))})"
+
+    @property
+    def aligned(self) -> str:
+        """The question as a sentence is aligned with: an English one with its Vietnamese terms in place."""
+        return self.in_place or self.matching
 
     @property
     def restored(self) -> str | None:
@@ -343,4 +349,5 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
         english=english,
         translated=translated,
         named=named,
+        in_place=cue_text if english else "",
     )

@@ -15,6 +15,7 @@ from qa_bot.answer.phrases import (
     window_spans,
 )
 from qa_bot.answer.spans import MAX_SPAN
+from qa_bot.question.analysis import analyze
 
 SENTENCE = "Hiện nay, Hà Giang có 1.565 TTHC được cung cấp dịch vụ công trực tuyến mức độ 4, tăng 12% so với năm 2020."
 
@@ -33,6 +34,14 @@ def test_the_slot_is_what_stands_where_the_question_word_stands():
 def test_an_unaccented_question_finds_the_same_slot():
     slot = question_slot("ha giang co bao nhieu tthc dat muc do 4")
     assert "1.565" in _texts(SENTENCE, slot_spans(SENTENCE, slot))
+
+
+def test_an_english_question_is_aligned_through_its_vietnamese_terms():
+    query = analyze("How many administrative procedures does Ha Giang have at level 4?")
+    assert "thủ tục hành chính" in query.aligned
+    text = "Hà Giang có 1.565 thủ tục hành chính được cung cấp trực tuyến mức độ 4."
+    assert slot_spans(text, question_slot(query.matching)) == []
+    assert "Hà Giang có 1.565" in _texts(text, slot_spans(text, question_slot(query.aligned)))
 
 
 def test_a_question_without_a_question_word_has_no_slot():
