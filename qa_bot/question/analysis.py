@@ -212,17 +212,28 @@ def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
 
 def _looks_english(text: str) -> bool:
     """Whether `text` is English: two or more English function words, and more of them than
-    lowercase words written with Vietnamese diacritics (English keeps Vietnamese names and
-    titles as Vietnam writes them: 'Who signed the report of the Sở Nội vụ?').
+    Vietnamese words: lowercase words with diacritics (English keeps Vietnamese names and titles
+    as Vietnam writes them: 'Who signed the report of the Sở Nội vụ?') and Vietnamese function
+    words ('nao', 'thi', 'bi': unaccented Vietnamese also writes 'an', 'the', 'do', 'to').
 
     >>> _looks_english("How many procedures does Hà Giang have?"), _looks_english("do ai ký quyết định này?")
     (True, False)
+    >>> _looks_english("nguoi nao da bi ket an thi bi phat the nao?")
+    False
     """
     words = [w for w, _, _ in syllables(text)]
-    stop = set(read_json("question_words.json")["stopwords_en"])
-    english = sum(w.lower() in stop for w in words)
-    vietnamese = sum(w.islower() and _has_diacritics(w) for w in words)
+    english_words, vietnamese_words = _function_words()
+    english = sum(w.lower() in english_words for w in words)
+    vietnamese = sum((w.islower() and _has_diacritics(w)) or fold(w.lower()) in vietnamese_words for w in words)
     return english >= 2 and english > vietnamese
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The English function words, and the Vietnamese ones folded, less those English also writes."""
+    words = read_json("question_words.json")
+    english = frozenset(words["stopwords_en"])
+    return english, frozenset(fold(w) for w in words["stopwords_vi"] if " " not in w) - english
 
 
 def _stopwords() -> set[str]:

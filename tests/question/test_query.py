@@ -98,6 +98,9 @@ def test_diacritics_are_restored_from_the_corpus_vocabulary():
         ("Hà Giang có bao nhiêu thủ tục đạt mức độ 4?", False),
         ("Quyết định này do ai ký, vào ngày nào?", False),  # 'do', 'ai' … are no English
         ("ha giang co bao nhieu thu tuc muc do 4", False),
+        ("nguoi da bi ket an thi co the duoc xoa an tich khi nao?", False),  # 'an', 'the' are Vietnamese here
+        ("ai phai chiu trach nhiem do to chuc gay ra?", False),
+        ("Is a fee charged to register a birth online?", True),
     ],
 )
 def test_english_is_told_from_vietnamese_by_its_function_words(question, english):
