@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from ..question.analysis import Query
-from ..text import fold, syllables
+from ..text import YEAR, fold, syllables
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
 
@@ -132,6 +132,7 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "english_cosine": cosine * query.english,
         "restored": float(query.restored is not None),
     }
+    features.update(_year_features(query.years, sentence, f"{context} {before}"))
     for name in KIND_GROUPS:
         features[f"kind_{name}"] = float(group == name)
         features[f"typed_{name}"] = features["typed"] * (group == name)
@@ -140,6 +141,17 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     features["subject_defined"] = features["subject_in_question"] * _asks_definition(query.matching)
     features["quotation_asked"] = float(query.kind == "quote" and _has_quotation(sentence))
     return features
+
+
+def _year_features(years: tuple[str, ...], sentence: str, around: str) -> dict[str, float]:
+    """Whether the sentence names the question's year, only other years, or whether neither it nor
+    its passage names the question's year (a 2021 figure asked of a 2022 report).
+    """
+    if not years:
+        return {"year_said": 0.0, "year_other": 0.0, "year_absent": 0.0}
+    here, asked = set(YEAR.findall(sentence)), set(years)
+    return {"year_said": float(bool(here & asked)), "year_other": float(bool(here) and not here & asked),
+            "year_absent": float(not (here | set(YEAR.findall(around))) & asked)}
 
 
 # the short words that lead into a span, folded, each with its feature's name

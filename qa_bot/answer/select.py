@@ -277,7 +277,7 @@ def confidence_features(query: Query, ranked: list[SentenceCandidate], span: Spa
     }
     for name in ("coverage", "context_coverage", "pairs", "missing", "cosine", "typed", "typed_fit",
                  "year_conflict", "unit_missing", "rank_inverse", "short", "passage_cosine", "title_coverage",
-                 "with_previous", "question_share", "typed_asked"):
+                 "with_previous", "question_share", "typed_asked", "year_said", "year_other", "year_absent"):
         features[name] = best.features.get(name, 0.0)
     features[f"kind_{kind_group(query)}"] = 1.0
     for name in ("cosine", "coverage", "pairs", "missing", "margin"):  # English matches otherwise: own slopes

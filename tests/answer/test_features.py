@@ -52,6 +52,21 @@ def test_a_sentence_that_defines_what_the_question_asks_about_says_so():
     assert other["subject_defined"] == 0.0  # the question asks for no definition
 
 
+def test_a_sentence_knows_whether_it_or_its_passage_names_the_question_s_year():
+    asked = _asked("Chỉ số SIPAS năm 2021 của tỉnh đạt bao nhiêu?")
+
+    def years(sentence: str, passage: str) -> tuple[float, float, float]:
+        features = sentence_features(asked, sentence, passage, 0, 0.5, 0.5, [], 0)
+        return features["year_said"], features["year_other"], features["year_absent"]
+
+    assert years("Năm 2021, chỉ số SIPAS đạt 84,07%.", "") == (1.0, 0.0, 0.0)
+    assert years("Chỉ số SIPAS đạt 84,07%.", "Kết quả năm 2021: chỉ số SIPAS đạt 84,07%.") == (0.0, 0.0, 0.0)
+    assert years("Chỉ số SIPAS năm 2022 đạt 86,22%.", "Báo cáo năm 2022") == (0.0, 1.0, 1.0)
+    unasked = sentence_features(_asked("Chỉ số SIPAS của tỉnh đạt bao nhiêu?"), "Năm 2022 đạt 86%.", "", 0, 0.5, 0.5,
+                                [], 0)
+    assert unasked["year_said"] == unasked["year_other"] == unasked["year_absent"] == 0.0
+
+
 def test_a_span_knows_how_far_the_question_s_words_are_and_what_leads_into_it():
     from qa_bot.answer.features import span_features
 
