@@ -65,6 +65,9 @@ def test_english_questions_get_vietnamese_terms_for_bm25():
         ("Giám đốc Sở nói gì về tỷ lệ hồ sơ trễ hạn?", "quote"),
         ("Tỷ lệ hồ sơ trực tuyến toàn trình năm 2023 của tỉnh?", "number"),
         ("Tỷ lệ hồ sơ đúng hạn đạt mức nào?", "number"),
+        ("What is the maximum number of credits a student can register for?", "number"),
+        ("Mức phạt tiền tối đa đối với hành vi này là gì?", "number"),
+        ("What is the minimum score to pass a course?", "number"),
     ],
 )
 def test_question_types(question, kind):
