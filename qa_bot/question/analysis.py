@@ -327,7 +327,7 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
     named = ""
     if english:
         if vocabulary is not None:
-            named = restore_names(matching, vocabulary, set(read_json("question_words.json")["stopwords_en"]))
+            named = restore_names(matching, vocabulary, _function_words()[0])
         translations, rest, cue_text = _translate_english(matching)
         expansions += translations
         terms = _english_terms(rest, translations)

@@ -9,6 +9,7 @@ unigram counts as back-off), found by Viterbi search.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from ..index.vocabulary import Vocabulary
 from ..text import fold, syllables
@@ -59,11 +60,10 @@ def restore_diacritics(text: str, vocab: Vocabulary) -> str:
     return "".join(out)
 
 
-
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
 
 
-def restore_names(text: str, vocab: Vocabulary, english_words: set[str]) -> str:
+def restore_names(text: str, vocab: Vocabulary, english_words: Collection[str]) -> str:
     """`text` (an English question) with diacritics put back on the Vietnamese names in it:
     runs of two or more capitalised words that the corpus writes as syllables ('Ha Giang' →
     'Hà Giang', 'Pham Minh Chinh'). Other words are kept as typed, `english_words` ('The',
@@ -79,7 +79,7 @@ def restore_names(text: str, vocab: Vocabulary, english_words: set[str]) -> str:
     return _CAPITALISED_RUN.sub(restore_run, text)
 
 
-def _syllable_runs(run: str, vocab: Vocabulary, english_words: set[str]) -> list[tuple[int, int]]:
+def _syllable_runs(run: str, vocab: Vocabulary, english_words: Collection[str]) -> list[tuple[int, int]]:
     """(start, end) of each stretch of two or more words of `run` the corpus writes as syllables."""
     stretches, current = [], []
     for word, start, end in syllables(run) + [("", len(run), len(run))]:
