@@ -260,7 +260,7 @@ def _translated_share(text: str, rest: str) -> float:
     >>> round(_translated_share("how many administrative procedures", "how many  "), 2)
     1.0
     """
-    stop = set(read_json("question_words.json")["stopwords_en"])
+    stop = _function_words()[0]
     every = [w for w, _, _ in syllables(text.lower()) if w not in stop and len(w) > 1]
     left = [w for w, _, _ in syllables(rest) if w not in stop and len(w) > 1]
     return 1.0 - len(left) / len(every) if every else 0.0
@@ -337,7 +337,7 @@ def analyze(question: str, vocabulary: Vocabulary | None = None) -> Query:
     extra = " ".join(other for _, other in expansions)
     tokens = lexical_tokens(matching) + lexical_tokens(extra, segment=bool(extra))
     if english:
-        stop = set(read_json("question_words.json")["stopwords_en"])
+        stop = _function_words()[0]
         tokens = [t for t in tokens if t not in stop]
     numbers = [tok for tok, _, _ in syllables(matching) if any(ch.isdigit() for ch in tok)]
     before_cue, after_cue = _around_cue(cue_text)
