@@ -23,6 +23,7 @@ __all__ = [
     "nfc",
     "fold",
     "syllables",
+    "word_tokenize",
     "lexical_tokens",
     "YEAR",
     "YEAR_PATTERN",
@@ -222,10 +223,15 @@ def _word_tokenize() -> Callable[[str], list[str]]:
     return underthesea().word_tokenize
 
 
+def word_tokenize(text: str) -> list[str]:
+    """The words underthesea finds in `text` (a word of several syllables keeps its spaces)."""
+    return _word_tokenize()(text)
+
+
 def compound_words(text: str) -> list[str]:
     """Multi-syllable words found by underthesea's segmenter, joined by '_'."""
     words = []
-    for word in _word_tokenize()(text):
+    for word in word_tokenize(text):
         parts = [tok for tok, _, _ in syllables(word)]
         if len(parts) > 1 and all(not any(ch.isdigit() for ch in p) for p in parts):
             words.append("_".join(parts))

@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 
 from ..question.analysis import kind_cues
-from ..text import fold, syllables
+from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
 __all__ = ["Slot", "manner_spans", "match_spans", "question_slot", "quoted_spans", "reason_spans", "sentence_spans",
-           "slot_spans", "window_spans"]
+           "slot_spans", "window_spans", "with_lead_in"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
@@ -32,6 +32,7 @@ _MANNERS = ("bằng cách", "bằng việc", "bằng hình thức", "thông qua"
             "theo quy trình", "theo các bước", "bằng phương thức", "dưới hình thức")
 _REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
             "vì", "do", "nhờ", "nhằm", "để", "tại")
+_LEAD_INS = frozenset(fold(w) for w in ("bằng", "cách", "được", "sẽ"))  # open a manner or an outcome
 
 
 def _cut(text: str, start: int, end: int) -> tuple[int, int]:
@@ -285,3 +286,42 @@ def window_spans(text: str) -> list[tuple[int, int]]:
         if end > start:
             found.append(_cut(text, start, end))
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
+
+
+def _words_before(text: str, end: int) -> list[tuple[str, int, int]]:
+    """The words (underthesea's, of one or more syllables) of `text[:end]`, with their offsets;
+    single syllables where the segmenter's words do not line up with them.
+    """
+    found = syllables(text[:end])
+    words, i = [], 0
+    for word in word_tokenize(text[:end]):
+        parts = [w for w, _, _ in syllables(word)]
+        n = len(parts)
+        if n == 0:
+            continue
+        if [w for w, _, _ in found[i:i + n]] != parts:
+            return found
+        words.append((text[found[i][1]:found[i + n - 1][2]], found[i][1], found[i + n - 1][2]))
+        i += n
+    return words if i == len(found) else found
+
+
+def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: int = 3) -> tuple[int, int]:
+    """`span` grown leftwards by whole words, within its clause, its line and MAX_SPAN, over up to
+    `most` syllables that the question itself says (the head its question word qualifies: `theo
+    nghị quyết nào` → `Nghị quyết số 98/2023/QH15`) or that open a manner or an outcome
+    (`bằng cách`, `được`, `sẽ`). A span that holds the answer still holds it once grown.
+
+    >>> text = "thực hiện Nghị quyết số 98/2023/QH15 của Quốc hội"
+    >>> start, end = with_lead_in(text, (21, 36), frozenset({"nghi", "quyet"}))
+    >>> text[start:end]
+    'Nghị quyết số 98/2023/QH15'
+    """
+    start, end = span
+    for word, word_start, word_end in reversed(_words_before(text, start)):
+        parts, gap = [fold(w.lower()) for w, _, _ in syllables(word)], text[word_end:start]
+        if (len(parts) > most or gap.strip() or "\n" in gap or end - word_start > MAX_SPAN
+                or any(p not in terms and p not in _LEAD_INS for p in parts)):
+            break
+        start, most = word_start, most - len(parts)
+    return start, end

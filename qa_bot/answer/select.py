@@ -5,7 +5,8 @@
    best sentence.
 2. In the best sentence, candidate spans (values of the asked type, the slot of the
    question word, reason clauses, clauses, windows, the sentence itself) are scored
-   by the fitted span model.
+   by the fitted span model; a phrase (not a value) keeps the question's words and the
+   markers that lead into it (`Nghị quyết số 98/2023/QH15`, `bằng cách …`).
 3. The fitted confidence model says how likely that answer is right; below the
    threshold the product says it found nothing.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +38,7 @@ from .phrases import (
     sentence_spans,
     slot_spans,
     window_spans,
+    with_lead_in,
 )
 from .spans import candidates
 from .terms import weights_of
@@ -315,6 +317,8 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     for c, logit in zip(spans, models.span.logit([c.features for c in spans]), strict=True):
         c.logit = float(logit)
     span = max(spans, key=lambda c: c.logit)
+    if span.value is None:  # a phrase, not a value: it keeps the words that lead into it
+        span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
     if confidence >= (models.threshold if threshold is None else threshold):

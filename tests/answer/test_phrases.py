@@ -13,6 +13,7 @@ from qa_bot.answer.phrases import (
     sentence_spans,
     slot_spans,
     window_spans,
+    with_lead_in,
 )
 from qa_bot.answer.spans import MAX_SPAN
 from qa_bot.question.analysis import analyze
@@ -96,6 +97,23 @@ def test_a_quotation_over_several_sentences_is_found_in_each():
     assert _texts(straight, quoted_spans(straight)) == ["Cải cách không thể làm theo kiểu phong trào."]
 
 
+def test_a_phrase_keeps_the_question_words_and_markers_that_lead_into_it():
+    text = "Người dân bổ sung bằng cách đăng nhập lại tài khoản, vào mục hồ sơ đã nộp."
+    terms = analyze("Người dân bổ sung hồ sơ bằng cách nào?").terms
+    start = text.index("đăng nhập")
+    grown = with_lead_in(text, (start, text.index(",")), frozenset(terms))
+    assert text[grown[0]:grown[1]] == "bằng cách đăng nhập lại tài khoản"
+
+
+def test_a_phrase_grows_past_no_comma_line_break_third_word_or_span_limit():
+    terms = frozenset({"a", "b", "c", "d"})
+    assert with_lead_in("a b, c d x", (9, 10), terms) == (5, 10)
+    assert with_lead_in("a b c d x", (8, 9), terms) == (2, 9)
+    assert with_lead_in("a b\nc x", (6, 7), terms) == (4, 7)
+    long_tail = "a " + "x" * (MAX_SPAN - 1)
+    assert with_lead_in(long_tail, (2, len(long_tail)), terms) == (2, len(long_tail))
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from(["Hà", "Giang", "có", "1.565", "TTHC,", "do", "thiếu", "90,2%", "“5 tại chỗ”",
                                  "vì", "(ảnh)", "nhằm", "cải", "cách;", "15/11/2025", "-", "mức", "độ", "4."]),
@@ -108,3 +126,15 @@ def test_phrase_spans_are_short_and_never_cut_a_word_or_a_number(words):
         assert 0 <= start < end <= len(text) and end - start <= MAX_SPAN
         assert start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
         assert end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["Nghị", "quyết", "số", "98/2023/QH15", "được", "bằng", "cách", "sẽ", ",", "của",
+                                 "Quốc", "hội", "x"]), min_size=2, max_size=40), st.data())
+def test_a_grown_phrase_still_holds_what_it_held(words, data):
+    text = " ".join(words)
+    bounds = sorted(data.draw(st.lists(st.integers(0, len(text)), min_size=2, max_size=2, unique=True)))
+    start, end = with_lead_in(text, (bounds[0], bounds[1]), frozenset({"nghi", "quyet", "so"}))
+    assert end == bounds[1] and start <= bounds[0]
+    assert text[bounds[0]:bounds[1]] in text[start:end]
+    assert start == bounds[0] or end - start <= MAX_SPAN
