@@ -51,7 +51,7 @@ def _unterminated(sentence: str) -> bool:
 
 
 _SUBJECT_END = re.compile(r":|\s(?:là|được hiểu là|gồm|bao gồm)\s", re.IGNORECASE)
-_DEFINITION_ASKED = re.compile(r"(?<!\w)(?:la gi|dinh nghia|nghia la|hieu la|goi la|la nhu the nao)(?!\w)")
+_DEFINITION_ASKED = re.compile(r"(?<!\w)(?:la gi|dinh nghia|nghia la|hieu la|duoc hieu|goi la|la nhu the nao)(?!\w)")
 
 
 def _subject_in_question(asked: Asked, sentence: str) -> float:

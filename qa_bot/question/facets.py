@@ -7,15 +7,16 @@ another province is ranked last and never supplies the answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..index.chunkstore import DocumentFacets
 from ..ingest.provinces import document_province, find_provinces, load_provinces
 from ..schema import Document, Hit
-from ..text import YEAR, fold
+from ..text import YEAR, YEAR_PATTERN, fold
 
-__all__ = ["Facets", "question_facets", "split_by_facets", "document_province", "place_names"]
+__all__ = ["Facets", "question_facets", "split_by_facets", "document_province", "place_names", "time_years"]
 
 MERGER_DATE = "2025-07-01"  # the 34 provinces of the 2025 merger exist from this day
 
@@ -84,9 +85,30 @@ class Facets:
         return False
 
 
+# Years that name a law or a document rather than the time asked about: 'Bộ luật Hình sự năm 2017',
+# 'Luật An ninh mạng 2018', 'Civil Code 2015', '108/2014/NĐ-CP' (matched on folded text; 'pháp luật'
+# is law at large).
+_NAMING_YEAR = re.compile(
+    rf"(?<!\w)(?<!phap )(?:luat|law|code)(?:\s+[^\W\d_]+){{0,6}}?\s+(?:nam\s+|of\s+)?{YEAR_PATTERN}(?!\d)"
+    rf"|(?<=\d/){YEAR_PATTERN}(?=/[^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def time_years(text: str) -> tuple[str, ...]:
+    """The years `text` names as times (each once, in order), not those in a law's name or a code.
+
+    >>> time_years("Theo Bộ luật Hình sự năm 2017, năm 2020 có bao nhiêu vụ theo Nghị định 108/2014/NĐ-CP?")
+    ('2020',)
+    """
+    folded = fold(text)
+    naming = {m.end() for m in _NAMING_YEAR.finditer(folded)}
+    return tuple(dict.fromkeys(m.group(0) for m in YEAR.finditer(folded) if m.end() not in naming))
+
+
 def question_facets(question: str) -> Facets:
-    """The provinces and years that `question` names (each once, in order)."""
-    return Facets(_provinces_in(question), tuple(dict.fromkeys(YEAR.findall(question))))
+    """The provinces and years that `question` names (each once, in order), a law's year left out."""
+    return Facets(_provinces_in(question), time_years(question))
 
 
 def split_by_facets(hits: list[Hit], facets: Facets, documents: dict[str, Document]) -> tuple[list[Hit], list[Hit]]:

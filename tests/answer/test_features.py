@@ -50,6 +50,9 @@ def test_a_sentence_that_defines_what_the_question_asks_about_says_so():
     assert mentions["subject_in_question"] == mentions["subject_defined"] == 0.0
     other = _features("Ai ký quyết định?", "Điểm bảo lưu: sinh viên đã thi đạt yêu cầu.")
     assert other["subject_defined"] == 0.0  # the question asks for no definition
+    understood = _features("Theo Bộ luật Dân sự, hoa lợi được hiểu như thế nào?",
+                           "Hoa lợi là sản vật tự nhiên mà tài sản mang lại.")
+    assert understood["subject_defined"] == 1.0
 
 
 def test_a_sentence_knows_whether_it_or_its_passage_names_the_question_s_year():
@@ -62,6 +65,9 @@ def test_a_sentence_knows_whether_it_or_its_passage_names_the_question_s_year():
     assert years("Năm 2021, chỉ số SIPAS đạt 84,07%.", "") == (1.0, 0.0, 0.0)
     assert years("Chỉ số SIPAS đạt 84,07%.", "Kết quả năm 2021: chỉ số SIPAS đạt 84,07%.") == (0.0, 0.0, 0.0)
     assert years("Chỉ số SIPAS năm 2022 đạt 86,22%.", "Báo cáo năm 2022") == (0.0, 1.0, 1.0)
+    law = sentence_features(_asked("Luật An ninh mạng 2018 có hiệu lực từ ngày nào?"),
+                            "Luật này được thông qua ngày 12 tháng 6 năm 2018.", "", 0, 0.5, 0.5, [], 0)
+    assert law["year_said"] == 0.0  # the year names the law: it is not the time asked about
     unasked = sentence_features(_asked("Chỉ số SIPAS của tỉnh đạt bao nhiêu?"), "Năm 2022 đạt 86%.", "", 0, 0.5, 0.5,
                                 [], 0)
     assert unasked["year_said"] == unasked["year_other"] == unasked["year_absent"] == 0.0

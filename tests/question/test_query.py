@@ -137,6 +137,23 @@ def test_a_year_after_the_document_was_written_excludes_it():
     assert not question_facets("Năm 2021 tỉnh có bao nhiêu thủ tục?").excludes(doc)
 
 
+@pytest.mark.parametrize("question", [
+    "Luật An ninh mạng 2018 có hiệu lực thi hành từ ngày nào?",
+    "Theo Bộ luật Hình sự năm 2017, cảnh cáo được áp dụng như thế nào?",
+    "theo bo luat dan su 2015 hoa loi duoc hieu nhu the nao",
+    "Under the Civil Code of 2015, what are fruits?",
+    "Bao nhiêu người tinh giản theo Nghị định 108/2014/NĐ-CP?",
+])
+def test_the_year_of_a_law_or_a_document_code_is_not_a_year_asked_about(question):
+    assert question_facets(question).years == ()
+
+
+def test_a_year_stays_asked_about_beside_a_law_or_after_law_at_large():
+    assert question_facets("Năm 2020, theo Luật Đất đai, có bao nhiêu vụ?").years == ("2020",)
+    assert question_facets("Vi phạm pháp luật năm 2020 có bao nhiêu vụ?").years == ("2020",)
+    assert question_facets("Từ ngày 31/5/2021 tỉnh giảm bao nhiêu phòng?").years == ("2021",)
+
+
 def test_glossary_and_question_words_are_valid_json_data():
     from qa_bot.datafiles import DATA
 
