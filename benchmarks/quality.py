@@ -1,6 +1,6 @@
 """Answer quality on text the answer layer was not fitted on, through `qa-bot build` + `qa-bot ask --jsonl`.
 
-    python benchmarks/quality.py [--shared ../shared] [--work /tmp/qa-bot-quality] [--sets external,blind,dev]
+    python benchmarks/quality.py [--shared ../shared] [--work /tmp/qa-bot-quality] [--sets external,blind,blind2,dev]
                                  [--out benchmarks/results/quality.json] [--fit-files DIR]
 
 - external: the two public MIT sets of ../shared/external (uit-regulation-qa, alqac-vilqa-mrc) pooled
@@ -10,6 +10,7 @@
   holds the gold answer's sentence".
 - blind: tests/data/blind_realdocs.jsonl and blind_corpus.jsonl, questions written by someone who read
   only the documents, over corpus/ plus ../shared/realdocs (copied into the work folder as realdocs/).
+- blind2: tests/data/blind2.jsonl, a second such set by another writer (30 Nov), over the same documents.
 - dev: tests/data/dev.jsonl and heldout.jsonl over corpus/.
 
 Prints the metrics per set, language and kind (with SQuAD-style span F1 and exact match), and the
@@ -159,7 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-bot-quality"))
-    parser.add_argument("--sets", default="external,blind,dev")
+    parser.add_argument("--sets", default="external,blind,blind2,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "quality.json")
     parser.add_argument("--fit-files", type=Path, default=None, help="also write the fitting halves here")
     args = parser.parse_args()
@@ -174,12 +175,13 @@ def main() -> None:
                 write_jsonl(args.fit_files / f"{short}-fit.jsonl", parts["fit"])
             report[short] = measure(f"{EXTERNAL[short]}, measuring half", parts["measure"],
                                     ask(corpus, args.work / "external-index", parts["measure"]))
-    if "blind" in sets:
+    for name, files in (("blind", ("blind_realdocs", "blind_corpus")), ("blind2", ("blind2",))):
+        if name not in sets:
+            continue
         corpus = args.work / "blind"
         blind_corpus(args.shared, corpus)
-        questions = [q for name in ("blind_realdocs", "blind_corpus")
-                     for q in read_jsonl(ROOT / f"tests/data/{name}.jsonl")]
-        report["blind"] = measure("blind set", questions, ask(corpus, args.work / "blind-index", questions))
+        questions = [q for file in files for q in read_jsonl(ROOT / f"tests/data/{file}.jsonl")]
+        report[name] = measure(f"{name} set", questions, ask(corpus, args.work / "blind-index", questions))
     if "dev" in sets:
         for name in ("dev", "heldout"):
             questions = read_jsonl(ROOT / f"tests/data/{name}.jsonl")
