@@ -47,7 +47,7 @@ from .typed import Asked, Typed, typed_values
 __all__ = ["Choice", "SentenceCandidate", "SpanCandidate", "choose", "confidence_features", "pick_answer",
            "sentence_candidates", "span_candidates", "SENTENCE_PASSAGES"]
 
-SENTENCE_PASSAGES = 8  # top passages whose sentences compete, and which are re-ranked by them
+SENTENCE_PASSAGES = 12  # top passages whose sentences compete, and which are re-ranked by them
 
 
 @dataclass
