@@ -288,22 +288,21 @@ def window_spans(text: str) -> list[tuple[int, int]]:
     return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
 
 
-def _words_before(text: str, end: int) -> list[tuple[str, int, int]]:
-    """The words (underthesea's, of one or more syllables) of `text[:end]`, with their offsets;
-    single syllables where the segmenter's words do not line up with them.
+def _words_before(text: str, end: int) -> list[tuple[list[str], int, int]]:
+    """The words (underthesea's, of one or more syllables) of `text[:end]`: each its syllables and
+    offsets; single syllables where the segmenter's words do not line up with them.
     """
     found = syllables(text[:end])
     words, i = [], 0
     for word in word_tokenize(text[:end]):
         parts = [w for w, _, _ in syllables(word)]
-        n = len(parts)
-        if n == 0:
+        if not parts:
             continue
-        if [w for w, _, _ in found[i:i + n]] != parts:
-            return found
-        words.append((text[found[i][1]:found[i + n - 1][2]], found[i][1], found[i + n - 1][2]))
-        i += n
-    return words if i == len(found) else found
+        if [w for w, _, _ in found[i:i + len(parts)]] != parts:
+            break
+        words.append((parts, found[i][1], found[i + len(parts) - 1][2]))
+        i += len(parts)
+    return words if i == len(found) else [([w], start, stop) for w, start, stop in found]
 
 
 def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: int = 3) -> tuple[int, int]:
@@ -319,7 +318,7 @@ def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: 
     """
     start, end = span
     for word, word_start, word_end in reversed(_words_before(text, start)):
-        parts, gap = [fold(w.lower()) for w, _, _ in syllables(word)], text[word_end:start]
+        parts, gap = [fold(w.lower()) for w in word], text[word_end:start]
         if (len(parts) > most or gap.strip() or "\n" in gap or end - word_start > MAX_SPAN
                 or any(p not in terms and p not in _LEAD_INS for p in parts)):
             break
