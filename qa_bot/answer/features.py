@@ -132,7 +132,7 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "english_cosine": cosine * query.english,
         "restored": float(query.restored is not None),
     }
-    features.update(_year_features(query.years, sentence, f"{context} {before}"))
+    features.update(_year_features(query.years, sentence, context, before))
     for name in KIND_GROUPS:
         features[f"kind_{name}"] = float(group == name)
         features[f"typed_{name}"] = features["typed"] * (group == name)
@@ -143,15 +143,22 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     return features
 
 
-def _year_features(years: tuple[str, ...], sentence: str, around: str) -> dict[str, float]:
+@lru_cache(maxsize=4096)
+def _years_in(text: str) -> frozenset[str]:
+    """The years `text` names (cached: a passage's sentences share its text)."""
+    return frozenset(YEAR.findall(text))
+
+
+def _year_features(years: tuple[str, ...], sentence: str, context: str, before: str) -> dict[str, float]:
     """Whether the sentence names the question's year, only other years, or whether neither it nor
-    its passage names the question's year (a 2021 figure asked of a 2022 report).
+    its passage (`context`, and `before`, the sentence it reads with) names the question's year
+    (a 2021 figure asked of a 2022 report).
     """
     if not years:
         return {"year_said": 0.0, "year_other": 0.0, "year_absent": 0.0}
-    here, asked = set(YEAR.findall(sentence)), set(years)
+    here, asked = _years_in(sentence), set(years)
     return {"year_said": float(bool(here & asked)), "year_other": float(bool(here) and not here & asked),
-            "year_absent": float(not (here | set(YEAR.findall(around))) & asked)}
+            "year_absent": float(not (here | _years_in(context) | _years_in(before)) & asked)}
 
 
 # the short words that lead into a span, folded, each with its feature's name
