@@ -175,11 +175,12 @@ def main() -> None:
                 write_jsonl(args.fit_files / f"{short}-fit.jsonl", parts["fit"])
             report[short] = measure(f"{EXTERNAL[short]}, measuring half", parts["measure"],
                                     ask(corpus, args.work / "external-index", parts["measure"]))
-    for name, files in (("blind", ("blind_realdocs", "blind_corpus")), ("blind2", ("blind2",))):
-        if name not in sets:
-            continue
-        corpus = args.work / "blind"
+    blind_sets = [(name, files) for name, files in (("blind", ("blind_realdocs", "blind_corpus")),
+                                                     ("blind2", ("blind2",))) if name in sets]
+    corpus = args.work / "blind"
+    if blind_sets:
         blind_corpus(args.shared, corpus)
+    for name, files in blind_sets:
         questions = [q for file in files for q in read_jsonl(ROOT / f"tests/data/{file}.jsonl")]
         report[name] = measure(f"{name} set", questions, ask(corpus, args.work / "blind-index", questions))
     if "dev" in sets:
