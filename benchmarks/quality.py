@@ -14,7 +14,9 @@
 - dev: tests/data/dev.jsonl and heldout.jsonl over corpus/.
 
 Prints the metrics per set, language and kind (with SQuAD-style span F1 and exact match), and the
-reliability of the answer confidence per language; writes everything as JSON. `--fit-files DIR`
+reliability of the answer confidence per language, and how many right spans also name their value
+(the figure, name or date the app shows first) and how many of those values are right; writes
+everything as JSON. `--fit-files DIR`
 also writes the fitting halves of the external sets there (the input of qa_bot.evaluation.fit).
 """
 
@@ -33,7 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa_bot.evaluation.metrics import format_table, score, score_by_kind, span_correct  # noqa: E402
+from qa_bot.evaluation.metrics import (  # noqa: E402
+    format_table,
+    normalize_for_scoring,
+    score,
+    score_by_kind,
+    span_correct,
+)
 
 EXTERNAL = {"uit": "uit-regulation-qa", "alqac": "alqac-vilqa-mrc"}
 TABLE_METRICS = ("recall@1", "recall@5", "sentence_accuracy", "span_accuracy", "span_f1", "span_em",
@@ -147,10 +155,28 @@ def reliability(questions: list[dict], answers: list[dict], bins: int = 5) -> di
                    for b, (n, h, r) in sorted(bins_.items())} for lang, bins_ in table.items()}
 
 
+def _value_right(value: str, answers: list[str]) -> bool:
+    """The value is a gold answer, holds one, or is a whole part of one (`1.565` of `1.565 TTHC`)."""
+    value = normalize_for_scoring(value)
+    golds = [normalize_for_scoring(a) for a in answers]
+    return any(g in value or f" {value} " in f" {g} " for g in golds if g)
+
+
+def values(questions: list[dict], answers: list[dict]) -> dict:
+    """Of the answered questions whose span holds the answer, how many the answer also names as a
+    value (the figure, name or date the app shows first), and how many of those values are right."""
+    held = [(q, a["answer"]) for q, a in zip(questions, answers, strict=True)
+            if q.get("kind") != "unanswerable" and span_correct(a["answer"], q["answers"])]
+    named = [(q, a) for q, a in held if a.get("value")]
+    right = sum(_value_right(a["value"], q["answers"]) for q, a in named)
+    return {"right_spans": len(held), "with_value": len(named), "value_right": right}
+
+
 def measure(name: str, questions: list[dict], answers: list[dict]) -> dict:
     report = {"metrics": score(questions, answers), "by_kind": score_by_kind(questions, answers),
-              "reliability": reliability(questions, answers)}
+              "reliability": reliability(questions, answers), "values": values(questions, answers)}
     print(f"\n## {name} ({len(questions)} questions)\n{format_table(report['metrics'], TABLE_METRICS)}")
+    print("values named in right spans: {with_value} of {right_spans}, right {value_right}".format(**report["values"]))
     if len(report["by_kind"]) > 1:
         print(f"\nper kind\n{format_table(report['by_kind'], TABLE_METRICS)}")
     return report

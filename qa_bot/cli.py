@@ -233,7 +233,10 @@ def _print_result(result: Result, documents: dict[str, Document]) -> None:
         if result.query is not None:
             click.echo("Không tìm thấy thông tin trong tài liệu.")
         return
-    click.echo(click.style(answer.span, bold=True))
+    if answer.value and answer.value.strip() != answer.span.strip():
+        click.echo(click.style(answer.value, bold=True) + "  ← " + answer.span)
+    else:
+        click.echo(click.style(answer.span, bold=True))
     offset = answer.span_start - answer.sentence_start
     click.echo("“" + _highlight(answer.sentence, offset, offset + len(answer.span)) + "”")
     doc = documents[answer.source]

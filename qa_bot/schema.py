@@ -104,12 +104,16 @@ class Answer:
     score: float
     hit: Hit
     value: str = ""  # the number, name, date or code the span is built around
+    value_start: int = 0  # its offsets in the source text (both 0 when there is none)
+    value_end: int = 0
     pages: tuple[int, ...] = ()  # PDF pages the sentence is on (ingest.pages.cite)
     section: str = ""  # DOCX heading above the sentence
 
     def to_dict(self) -> dict:
-        """The answer record of `ask --jsonl` (`char_start`/`char_end` are the span's)."""
-        return _placed({
+        """The answer record of `ask --jsonl` (`char_start`/`char_end` are the span's; `value`
+        and its offsets only when the span is built around a value of the asked type).
+        """
+        record = {
             "span": self.span,
             "sentence": self.sentence,
             "source": self.source,
@@ -118,7 +122,10 @@ class Answer:
             "sentence_start": self.sentence_start,
             "sentence_end": self.sentence_end,
             "score": self.score,
-        }, self.pages, self.section)
+        }
+        if self.value:
+            record.update(value=self.value, value_start=self.value_start, value_end=self.value_end)
+        return _placed(record, self.pages, self.section)
 
 
 @dataclass

@@ -7,6 +7,8 @@ the calibration."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qa_bot.question.analysis import analyze
 from qa_bot.retrieval.fusion import search
 
@@ -24,6 +26,24 @@ def test_an_answer_and_every_passage_point_into_their_documents(fake_qa):
     assert len(result.hits) == 10 and result.hits[0].chunk is answer.hit.chunk
     for hit in result.hits:
         assert fake_qa.index.documents[hit.chunk.source].text[hit.chunk.char_start:hit.chunk.char_end] == hit.chunk.text
+
+
+def test_the_official_gets_the_figure_the_span_is_built_around(fake_qa):
+    """The span may be a window of words; the answer still names its figure, with its offsets."""
+    answer = fake_qa.ask(OFFICIALS, threshold=0).answer
+    assert answer is not None and answer.value == "1.565"
+    text = fake_qa.index.documents[answer.source].text
+    assert text[answer.value_start:answer.value_end] == "1.565"
+    assert answer.span_start <= answer.value_start < answer.value_end <= answer.span_end
+    record = answer.to_dict()
+    assert (record["value"], record["value_start"], record["value_end"]) == ("1.565", answer.value_start,
+                                                                            answer.value_end)
+
+
+def test_an_answer_without_a_value_has_no_value_fields(fake_qa):
+    answer = fake_qa.ask(OFFICIALS, threshold=0).answer
+    record = replace(answer, value="", value_start=0, value_end=0).to_dict()
+    assert not {"value", "value_start", "value_end"} & set(record) and record["span"] == answer.span
 
 
 def test_the_contract_record_of_a_result(fake_qa):

@@ -27,7 +27,7 @@ def row_answer(row: TableRow, index: Index) -> Answer | None:
         chunk = index.chunks[int(chunk_id)]
         if chunk.char_start <= row.sentence_start and row.sentence_end <= chunk.char_end:
             return Answer(row.source, row.sentence_start, row.sentence_end, row.char_start, row.char_end,
-                          row.sentence, row.span, 1.0, Hit(chunk, 1.0), row.span)
+                          row.sentence, row.span, 1.0, Hit(chunk, 1.0), row.span, row.char_start, row.char_end)
     return None
 
 

@@ -43,6 +43,7 @@ from .phrases import (
 from .spans import candidates
 from .terms import weights_of
 from .typed import Asked, Typed, typed_values
+from .values import answer_value
 
 __all__ = ["Choice", "SentenceCandidate", "SpanCandidate", "choose", "confidence_features", "pick_answer",
            "sentence_candidates", "span_candidates", "SENTENCE_PASSAGES"]
@@ -322,20 +323,23 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
     if confidence >= (models.threshold if threshold is None else threshold):
-        answer = _answer(documents[best.hit.chunk.source], best, span, confidence)
+        value = answer_value(query, best.text.text, spans, span)
+        answer = _answer(documents[best.hit.chunk.source], best, span, confidence, value)
     return Choice(answer, _rerank(hits, sentences), confidence, sentences, spans)
 
 
-def _answer(doc: Document, sentence: SentenceCandidate, span: SpanCandidate, confidence: float) -> Answer:
+def _answer(doc: Document, sentence: SentenceCandidate, span: SpanCandidate, confidence: float,
+            value: tuple[int, int] | None = None) -> Answer:
+    """The answer record: the span, and the value it is built around, as offsets into `doc`."""
     start, end = sentence.text.to_source(*span.span)
     start, end = sentence.start + start, sentence.start + end
-    value = ""
-    if span.value is not None:
-        v_start, v_end = sentence.text.to_source(*span.value)
-        value = doc.text[sentence.start + v_start:sentence.start + v_end]
+    v_start = v_end = 0
+    if value is not None:
+        v_start, v_end = (sentence.start + offset for offset in sentence.text.to_source(*value))
     return Answer(source=sentence.hit.chunk.source, sentence_start=sentence.start, sentence_end=sentence.end,
                   span_start=start, span_end=end, sentence=doc.text[sentence.start:sentence.end],
-                  span=doc.text[start:end], score=round(confidence, 4), hit=sentence.hit, value=value)
+                  span=doc.text[start:end], score=round(confidence, 4), hit=sentence.hit,
+                  value=doc.text[v_start:v_end], value_start=v_start, value_end=v_end)
 
 
 def pick_answer(query: Query, hits: list[Hit], documents: dict[str, Document], vocabulary: Vocabulary,

@@ -50,7 +50,7 @@ class TableRow:
 
     def to_dict(self) -> dict:
         """The row record of `ask --jsonl`: an answer's fields (the score of a fact read from its
-        sentence is 1.0) and the figure's.
+        sentence is 1.0; its span is its value) and the figure's (`value` as a number).
         """
         return {
             "place": self.place, "measure": self.measure, "period": self.period, "year": self.year,
@@ -58,7 +58,7 @@ class TableRow:
             "dated_by": self.dated_by, "title": self.title, "span": self.span, "sentence": self.sentence,
             "source": self.source, "char_start": self.char_start, "char_end": self.char_end,
             "sentence_start": self.sentence_start, "sentence_end": self.sentence_end, "score": 1.0,
-            "also_in": list(self.also_in),
+            "value_start": self.char_start, "value_end": self.char_end, "also_in": list(self.also_in),
         }
 
 

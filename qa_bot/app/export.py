@@ -58,7 +58,10 @@ def answer_markdown(result: Result, documents: dict[str, Document]) -> str:
     if answer is None:
         lines += ["Không tìm thấy thông tin trong tài liệu.", ""]
     else:
-        lines += [f"**{answer.span}**", "", f"> {quote(answer, documents.get(answer.source))}", ""]
+        short = f"**{answer.span}**"
+        if answer.value and answer.value.strip() != answer.span.strip():
+            short = f"**{answer.value}** ({answer.span})"
+        lines += [short, "", f"> {quote(answer, documents.get(answer.source))}", ""]
     if result.hits:
         lines += ["## Đoạn nguồn", ""]
     for number, hit in enumerate(result.hits, 1):

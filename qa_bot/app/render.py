@@ -43,6 +43,9 @@ CSS = """
 mark.qa-sentence {background: rgba(255, 226, 122, .35); color: inherit; padding: 0;}
 mark.qa-span {background: #ffd43b; color: #1b1b1b; font-weight: 600; padding: 0 .1rem;
   border-radius: .2rem;}
+mark.qa-value {background: transparent; color: inherit; padding: 0; font-weight: 700;
+  text-decoration: underline 2px;}
+.qa-short mark.qa-value {font-size: 1.35rem;}
 .qa-source {font-size: .85rem; opacity: .8; margin-top: .6rem;}
 .qa-source code {font-size: .8rem;}
 </style>
@@ -98,16 +101,18 @@ def highlight_passage(
     offset: int = 0,
     sentence: tuple[int, int] | None = None,
     span: tuple[int, int] | None = None,
+    value: tuple[int, int] | None = None,
 ) -> str:
-    """`text` escaped, with the sentence in ``<mark class="qa-sentence">`` and the span in
-    ``<mark class="qa-span">`` (nested inside the sentence mark).
+    """`text` escaped, with the sentence in ``<mark class="qa-sentence">``, the span in
+    ``<mark class="qa-span">`` (nested inside the sentence mark) and the value the span is
+    built around in ``<mark class="qa-value">`` (inside the span).
 
-    `offset` is where `text` starts in its document; `sentence` and `span` are
-    ``(start, end)`` in document offsets, like `Answer`'s. Either may be None;
-    both are clipped to the passage, and the span to the sentence.
+    `offset` is where `text` starts in its document; `sentence`, `span` and `value` are
+    ``(start, end)`` in document offsets, like `Answer`'s. Any may be None; all are
+    clipped to the passage, each to the one around it.
     """
-    marks = [(css, *pair) for css, pair in (("qa-sentence", sentence), ("qa-span", span)) if pair is not None]
-    return _marked(text, offset, marks)
+    pairs = (("qa-sentence", sentence), ("qa-span", span), ("qa-value", value))
+    return _marked(text, offset, [(css, *pair) for css, pair in pairs if pair is not None])
 
 
 def document_link(source: str, passage: tuple[int, int], sentence: tuple[int, int] | None = None,
@@ -175,18 +180,29 @@ def answer_link(answer: Answer) -> str:
                          (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end))
 
 
+def _value_shown(answer: Answer) -> bool:
+    """Whether the card marks the answer's value: a span longer than its value (a figure
+    inside a window of words), the value within the span.
+    """
+    return (bool(answer.value) and answer.value.strip() != answer.span.strip()
+            and answer.span_start <= answer.value_start < answer.value_end <= answer.span_end)
+
+
 def answer_card(answer: Answer, document: Document | None, lang: str = "vi") -> str:
-    """The answer card: the short span, then the passage with sentence and span marked,
-    then the source line with a link to the document view.
+    """The answer card: the short span (its value marked when the span is longer), then the
+    passage with sentence, span and value marked, then the source line with a link to the
+    document view.
     """
     text, offset = _passage_of(answer, document)
+    value = (answer.value_start, answer.value_end) if _value_shown(answer) else None
     passage = highlight_passage(
-        text, offset, (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end)
+        text, offset, (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end), value
     )
     link = answer_link(answer) if document is not None else None
+    short = _marked(answer.span, answer.span_start, [("qa-value", *value)] if value is not None else [])
     return (
         '<div class="qa-card">'
-        f'<div class="qa-short">{escape_text(answer.span)}</div>'
+        f'<div class="qa-short">{short}</div>'
         f'<div class="qa-passage">{passage}</div>'
         f"{source_line(document, answer.source, answer.span_start, answer.span_end, link=link, lang=lang)}"
         "</div>"

@@ -26,3 +26,5 @@ def test_a_question_in_the_text_is_no_answer_but_what_follows_it_is():
     assert not any(t.endswith("?") for t in texts)
     assert any("phần lớn lệ phí" in t for t in texts)
     assert len(hit.chunk.sentences) == 2 and len(texts) == 1  # 'Hỏi: …?' stays in the passage, not a candidate
+
+

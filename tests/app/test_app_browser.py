@@ -190,6 +190,11 @@ def test_answers_highlighted_unaccented_and_abstains(app, page, tmp_path):
     span = page.locator("mark.qa-span").first
     span.wait_for(timeout=SLOW)
     assert "1.565" in span.inner_text()
+    # the figure stands out in the short answer, even when the span is a window of words around it
+    short = page.locator(".qa-card .qa-short").first
+    assert "1.565" in short.inner_text()
+    if short.inner_text().strip() != "1.565":
+        assert short.locator("mark.qa-value").inner_text() == "1.565"
     sentence = page.locator("mark.qa-sentence").first
     assert "1.565" in sentence.inner_text() and "Hà Giang" in sentence.inner_text()
     card_text = page.locator(".qa-card").first.inner_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -178,6 +179,29 @@ def test_answer_card_highlights_inside_its_chunk():
     assert "doc.txt" in out and f"{a}–{a + 10}" in out
     assert "<script" not in out and "&lt;script&gt;" in out
     assert doc.text[10:] in visible(out)
+
+
+def test_answer_card_marks_the_value_of_a_longer_span():
+    doc = make_doc(TEXT)
+    a, b = TEXT.index("1.895"), TEXT.index(" mức độ 4")
+    v = TEXT.index("1.565")
+    answer = replace(make_answer(doc, (0, len(TEXT)), (TEXT.index("Báo cáo"), len(TEXT)), (a, b)),
+                     value="1.565", value_start=v, value_end=v + 5)
+    out = answer_card(answer, doc)
+    short = re.search(r'<div class="qa-short">(.*?)</div>', out).group(1)
+    assert visible(short) == TEXT[a:b] and marked(short, "qa-value") == "1.565"  # the figure stands out
+    passage = re.search(r'<div class="qa-passage">(.*?)</div>', out).group(1)
+    assert marked(passage, "qa-span") == TEXT[a:b] and marked(passage, "qa-value") == "1.565"
+    assert re.search(r'<mark class="qa-span">[^<]*<mark class="qa-value">1\.565</mark>', passage)
+
+
+def test_answer_card_shows_a_value_span_once():
+    doc = make_doc(TEXT)
+    v = TEXT.index("1.565")
+    answer = replace(make_answer(doc, (0, len(TEXT)), (TEXT.index("Báo cáo"), len(TEXT)), (v, v + 5)),
+                     value="1.565", value_start=v, value_end=v + 5)
+    out = answer_card(answer, doc)
+    assert "qa-value" not in out and marked(out, "qa-span") == "1.565"
 
 
 def test_answer_card_falls_back_to_sentence_when_chunk_misses_it():
