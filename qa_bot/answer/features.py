@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..question.analysis import Query
 from ..text import YEAR, fold, syllables
+from .phrases import lead_run, question_slot
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
 
@@ -25,6 +26,7 @@ KIND_GROUPS = ("value", "person", "entity", "list", "describe", "reason", "other
 _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "person", "entity": "entity",
              "quote": "entity", "list": "list", "describe": "describe", "reason": "reason"}
 _REASON_WORDS = re.compile(r"(?<!\w)(?:do|vi|boi|nho|nham|de|nguyen nhan|ly do)(?!\w)")
+SLOT_LEAD = 4  # syllables before the question word that, mirrored in a sentence, count fully
 GENERATORS = ("typed", "slot", "match", "reason", "manner", "quoted", "sentence", "window", "clause")
 
 
@@ -133,6 +135,8 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
         "restored": float(query.restored is not None),
     }
     features.update(_year_features(query.years, sentence, context, before))
+    slot = question_slot(query.aligned)
+    features["slot_lead"] = min(lead_run(sentence, slot), SLOT_LEAD) / SLOT_LEAD if slot else 0.0
     for name in KIND_GROUPS:
         features[f"kind_{name}"] = float(group == name)
         features[f"typed_{name}"] = features["typed"] * (group == name)

@@ -15,13 +15,14 @@ Every function works on a sentence's matching form (NFC) and returns
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..question.analysis import kind_cues
 from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
-__all__ = ["Slot", "manner_spans", "match_spans", "question_slot", "quoted_spans", "reason_spans", "sentence_spans",
-           "slot_spans", "window_spans", "with_lead_in"]
+__all__ = ["Slot", "lead_run", "manner_spans", "match_spans", "question_slot", "quoted_spans", "reason_spans",
+           "sentence_spans", "slot_spans", "window_spans", "with_lead_in"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
@@ -116,6 +117,7 @@ def _question_words() -> list[list[str]]:
     return sorted((fold(c.lower()).split() for c in cues), key=len, reverse=True)
 
 
+@lru_cache(maxsize=256)
 def question_slot(question: str) -> Slot:
     """The folded syllables before and after the question's first question word.
 
@@ -173,6 +175,15 @@ def _right_anchor(tokens: list[tuple[str, int, int]], after_words: list[str], af
         return -1
     _, _, j = max(runs, key=lambda r: (-r[1], r[0], -r[2]))
     return tokens[j][1]
+
+
+def lead_run(text: str, slot: Slot) -> int:
+    """How many syllables of the words just before the question word the text says in a row,
+    up to where the question word would stand (4 for `theo đề nghị của` when asked `… theo đề
+    nghị của ai`): the sentence mirrors the question around its gap.
+    """
+    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    return max((n for n, i, _ in _runs(tokens, slot.before, -1) if i + n == len(slot.before)), default=0)
 
 
 def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa_bot.answer.phrases import (
+    lead_run,
     match_spans,
     question_slot,
     quoted_spans,
@@ -138,3 +139,11 @@ def test_a_grown_phrase_still_holds_what_it_held(words, data):
     assert end == bounds[1] and start <= bounds[0]
     assert text[bounds[0]:bounds[1]] in text[start:end]
     assert start == bounds[0] or end - start <= MAX_SPAN
+
+
+def test_a_sentence_that_mirrors_the_words_before_the_question_word():
+    slot = question_slot("Danh mục được ban hành theo đề nghị của ai?")
+    assert lead_run("Theo đề nghị của Giám đốc Sở Thông tin và Truyền thông.", slot) == 4
+    assert lead_run("Phê duyệt Danh mục 1.337 thủ tục hành chính.", slot) == 0  # its words, not before the gap
+    assert lead_run("Đề nghị của Sở được chấp thuận.", slot) == 3
+    assert lead_run("Ai cũng biết.", question_slot("Ai chủ trì?")) == 0  # nothing before the question word
