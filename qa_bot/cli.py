@@ -233,7 +233,7 @@ def _print_result(result: Result, documents: dict[str, Document]) -> None:
         if result.query is not None:
             click.echo("Không tìm thấy thông tin trong tài liệu.")
         return
-    if answer.value and answer.value.strip() != answer.span.strip():
+    if answer.value_inside:
         click.echo(click.style(answer.value, bold=True) + "  ← " + answer.span)
     else:
         click.echo(click.style(answer.span, bold=True))

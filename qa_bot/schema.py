@@ -109,6 +109,14 @@ class Answer:
     pages: tuple[int, ...] = ()  # PDF pages the sentence is on (ingest.pages.cite)
     section: str = ""  # DOCX heading above the sentence
 
+    @property
+    def value_inside(self) -> bool:
+        """Whether the span holds more than its value (a figure inside a window of words): the
+        value is then shown on its own, or marked in the span.
+        """
+        return (bool(self.value) and self.value.strip() != self.span.strip()
+                and self.span_start <= self.value_start < self.value_end <= self.span_end)
+
     def to_dict(self) -> dict:
         """The answer record of `ask --jsonl` (`char_start`/`char_end` are the span's; `value`
         and its offsets only when the span is built around a value of the asked type).

@@ -36,6 +36,7 @@ def test_ask_jsonl_follows_the_contract_field_by_field(corpus_index):
     assert "1.565" in answer["span"] and len(answer["span"]) <= 120
     text = (corpus / answer["source"]).read_text(encoding="utf-8")
     assert text[answer["char_start"]:answer["char_end"]] == answer["span"]
+    assert answer["value"] == "1.565" == text[answer["value_start"]:answer["value_end"]]  # the figure asked for
     assert answer["sentence"] in text
     assert len(first["passages"]) >= 10
     for passage in first["passages"]:

@@ -59,7 +59,7 @@ def answer_markdown(result: Result, documents: dict[str, Document]) -> str:
         lines += ["Không tìm thấy thông tin trong tài liệu.", ""]
     else:
         short = f"**{answer.span}**"
-        if answer.value and answer.value.strip() != answer.span.strip():
+        if answer.value_inside:
             short = f"**{answer.value}** ({answer.span})"
         lines += [short, "", f"> {quote(answer, documents.get(answer.source))}", ""]
     if result.hits:

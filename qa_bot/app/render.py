@@ -180,21 +180,13 @@ def answer_link(answer: Answer) -> str:
                          (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end))
 
 
-def _value_shown(answer: Answer) -> bool:
-    """Whether the card marks the answer's value: a span longer than its value (a figure
-    inside a window of words), the value within the span.
-    """
-    return (bool(answer.value) and answer.value.strip() != answer.span.strip()
-            and answer.span_start <= answer.value_start < answer.value_end <= answer.span_end)
-
-
 def answer_card(answer: Answer, document: Document | None, lang: str = "vi") -> str:
     """The answer card: the short span (its value marked when the span is longer), then the
     passage with sentence, span and value marked, then the source line with a link to the
     document view.
     """
     text, offset = _passage_of(answer, document)
-    value = (answer.value_start, answer.value_end) if _value_shown(answer) else None
+    value = (answer.value_start, answer.value_end) if answer.value_inside else None
     passage = highlight_passage(
         text, offset, (answer.sentence_start, answer.sentence_end), (answer.span_start, answer.span_end), value
     )

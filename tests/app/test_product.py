@@ -65,7 +65,9 @@ def test_quote_and_downloads_carry_the_citation(qa):
     assert record["answer"]["quote"] == quoted and record["documents"][doc.source]["title"] == doc.title
     json.dumps(record, ensure_ascii=False)
     markdown = answer_markdown(result, qa.index.documents)
-    assert f"**{result.answer.span}**" in markdown and markdown.count("ký tự") == len(result.hits) + 1
+    answer = result.answer
+    short = f"**{answer.value}** ({answer.span})" if answer.value_inside else f"**{answer.span}**"
+    assert answer.value == "1.565" and short in markdown and markdown.count("ký tự") == len(result.hits) + 1
 
 
 def test_citation_without_metadata():
