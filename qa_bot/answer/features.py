@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..question.analysis import Query
 from ..text import YEAR, fold, syllables
-from .phrases import lead_run, question_slot
+from .phrases import lead_run, longest_run, question_slot
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
 
@@ -27,6 +27,7 @@ _GROUP_OF = {"number": "value", "date": "value", "code": "entity", "person": "pe
              "quote": "entity", "list": "list", "describe": "describe", "reason": "reason"}
 _REASON_WORDS = re.compile(r"(?<!\w)(?:do|vi|boi|nho|nham|de|nguyen nhan|ly do)(?!\w)")
 SLOT_LEAD = 4  # syllables before the question word that, mirrored in a sentence, count fully
+LONGEST_RUN = 8  # syllables of the question said in a row that count fully
 GENERATORS = ("typed", "slot", "match", "reason", "manner", "quoted", "sentence", "window", "clause")
 
 
@@ -137,6 +138,7 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
     features.update(_year_features(query.years, sentence, context, before))
     slot = question_slot(query.aligned)
     features["slot_lead"] = min(lead_run(sentence, slot), SLOT_LEAD) / SLOT_LEAD if slot else 0.0
+    features["longest_run"] = min(longest_run(sentence, query.aligned), LONGEST_RUN) / LONGEST_RUN
     for name in KIND_GROUPS:
         features[f"kind_{name}"] = float(group == name)
         features[f"typed_{name}"] = features["typed"] * (group == name)

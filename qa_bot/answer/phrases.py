@@ -21,8 +21,8 @@ from ..question.analysis import kind_cues
 from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
-__all__ = ["Slot", "lead_run", "manner_spans", "match_spans", "question_slot", "quoted_spans", "reason_spans",
-           "sentence_spans", "slot_spans", "window_spans", "with_lead_in"]
+__all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
+           "reason_spans", "sentence_spans", "slot_spans", "window_spans", "with_lead_in"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
@@ -184,6 +184,15 @@ def lead_run(text: str, slot: Slot) -> int:
     """
     tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
     return max((n for n, i, _ in _runs(tokens, slot.before, -1) if i + n == len(slot.before)), default=0)
+
+
+def longest_run(text: str, question: str) -> int:
+    """The most syllables of the question the text says in a row, in the question's order
+    (`cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID`: 9).
+    """
+    words = [fold(w.lower()) for w, _, _ in syllables(question)]
+    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    return max((n for n, _, _ in _runs(tokens, words, -1)), default=0)
 
 
 def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from qa_bot.answer.phrases import (
     lead_run,
+    longest_run,
     match_spans,
     question_slot,
     quoted_spans,
@@ -147,3 +148,11 @@ def test_a_sentence_that_mirrors_the_words_before_the_question_word():
     assert lead_run("Phê duyệt Danh mục 1.337 thủ tục hành chính.", slot) == 0  # its words, not before the gap
     assert lead_run("Đề nghị của Sở được chấp thuận.", slot) == 3
     assert lead_run("Ai cũng biết.", question_slot("Ai chủ trì?")) == 0  # nothing before the question word
+
+
+def test_the_longest_run_of_the_question_a_sentence_says():
+    question = "Bộ Tư pháp thí điểm cấp Phiếu lý lịch tư pháp qua ứng dụng nào?"
+    assert longest_run("Bộ phối hợp thí điểm cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID.", question) == 11
+    assert longest_run("bo tu phap", question) == 3  # folded, as unaccented text reads
+    assert longest_run("Ứng dụng nào cũng được.", "Khi nào nộp hồ sơ?") == 1
+    assert longest_run("Không có gì chung.", question) == 0
