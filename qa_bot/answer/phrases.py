@@ -22,7 +22,7 @@ from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
-           "reason_spans", "sentence_spans", "slot_spans", "window_spans", "with_lead_in"]
+           "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_lead_in"]
 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
@@ -312,9 +312,16 @@ def _words_before(text: str, end: int) -> list[tuple[list[str], int, int]]:
     """The words (underthesea's, of one or more syllables) of `text[:end]`: each its syllables and
     offsets; single syllables where the segmenter's words do not line up with them.
     """
-    found = syllables(text[:end])
+    return _words(text[:end])
+
+
+def _words(text: str) -> list[tuple[list[str], int, int]]:
+    """The words (underthesea's, of one or more syllables) of `text`: each its syllables and
+    offsets; single syllables where the segmenter's words do not line up with them.
+    """
+    found = syllables(text)
     words, i = [], 0
-    for word in word_tokenize(text[:end]):
+    for word in word_tokenize(text):
         parts = [w for w, _, _ in syllables(word)]
         if not parts:
             continue
@@ -323,6 +330,24 @@ def _words_before(text: str, end: int) -> list[tuple[list[str], int, int]]:
         words.append((parts, found[i][1], found[i + len(parts) - 1][2]))
         i += len(parts)
     return words if i == len(found) else [([w], start, stop) for w, start, stop in found]
+
+
+def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` grown to the whole words (underthesea's) it starts and ends in, within MAX_SPAN:
+    `trì Hội nghị` → `Chủ trì Hội nghị`. A span that held the answer still holds it.
+
+    >>> text = "Chủ trì Hội nghị có ông Lý Thái Hải"
+    >>> start, end = whole_words(text, (4, 16))
+    >>> text[start:end]
+    'Chủ trì Hội nghị'
+    """
+    start, end = span
+    for _, word_start, word_end in _words(text):
+        if word_start < start < word_end:
+            start = word_start
+        if word_start < end < word_end:
+            end = word_end
+    return (start, end) if end - start <= MAX_SPAN else span
 
 
 def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: int = 3) -> tuple[int, int]:

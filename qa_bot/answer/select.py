@@ -37,6 +37,7 @@ from .phrases import (
     reason_spans,
     sentence_spans,
     slot_spans,
+    whole_words,
     window_spans,
     with_lead_in,
 )
@@ -320,6 +321,7 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     span = max(spans, key=lambda c: c.logit)
     if span.value is None:  # a phrase, not a value: it keeps the words that lead into it
         span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
+    span = replace(span, span=whole_words(best.text.text, span.span))  # never cutting a word
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
     if confidence >= (models.threshold if threshold is None else threshold):

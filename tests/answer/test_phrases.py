@@ -14,6 +14,7 @@ from qa_bot.answer.phrases import (
     reason_spans,
     sentence_spans,
     slot_spans,
+    whole_words,
     window_spans,
     with_lead_in,
 )
@@ -156,3 +157,15 @@ def test_the_longest_run_of_the_question_a_sentence_says():
     assert longest_run("bo tu phap", question) == 3  # folded, as unaccented text reads
     assert longest_run("Ứng dụng nào cũng được.", "Khi nào nộp hồ sơ?") == 1
     assert longest_run("Không có gì chung.", question) == 0
+
+
+def test_a_span_grows_to_the_whole_words_it_cuts():
+    text = "Chủ trì Hội nghị có ông Lý Thái Hải, Chủ tịch UBND tỉnh."
+    start = text.index("trì")
+    grown = whole_words(text, (start, text.index(" có")))
+    assert text[grown[0]:grown[1]] == "Chủ trì Hội nghị"  # not `trì Hội nghị`
+    whole = (text.index("Lý"), text.index(","))
+    assert whole_words(text, whole) == whole  # whole words already: unchanged
+    long = "Ủy ban nhân dân " * 9 + "tỉnh"
+    cut = (1, 121)
+    assert whole_words(long, cut) == cut  # grown past 120 characters: left as it was
