@@ -24,6 +24,7 @@ from .spans import MAX_SPAN, clause_bounds
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
            "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_lead_in"]
 
+_WITHIN_WORD = re.compile(r"[^\W_]+(?: [^\W_]+)* ?|(?: [^\W_]+)+")  # syllables and single spaces only
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
 _QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
@@ -334,7 +335,9 @@ def _words(text: str) -> list[tuple[list[str], int, int]]:
 
 def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """`span` grown to the whole words (underthesea's) it starts and ends in, within MAX_SPAN:
-    `trì Hội nghị` → `Chủ trì Hội nghị`. A span that held the answer still holds it.
+    `trì Hội nghị` → `Chủ trì Hội nghị`, never across punctuation or a line break (the
+    segmenter may join `quý I. công` where a PDF interleaves two columns). A span that held
+    the answer still holds it.
 
     >>> text = "Chủ trì Hội nghị có ông Lý Thái Hải"
     >>> start, end = whole_words(text, (4, 16))
@@ -343,9 +346,9 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """
     start, end = span
     for _, word_start, word_end in _words(text):
-        if word_start < start < word_end:
+        if word_start < start < word_end and _WITHIN_WORD.fullmatch(text[word_start:start]):
             start = word_start
-        if word_start < end < word_end:
+        if word_start < end < word_end and _WITHIN_WORD.fullmatch(text[end:word_end]):
             end = word_end
     return (start, end) if end - start <= MAX_SPAN else span
 

@@ -166,6 +166,10 @@ def test_a_span_grows_to_the_whole_words_it_cuts():
     assert text[grown[0]:grown[1]] == "Chủ trì Hội nghị"  # not `trì Hội nghị`
     whole = (text.index("Lý"), text.index(","))
     assert whole_words(text, whole) == whole  # whole words already: unchanged
+    interleaved = "Toàn tỉnh đã số hóa trong quý I. công tiếp nhận 987 hồ sơ trực tuyến."  # two PDF columns
+    start = interleaved.index("công")  # the segmenter joins `I. công`: never across punctuation
+    end = interleaved.index(" trực")
+    assert whole_words(interleaved, (start, end)) == (start, end)
     long = "Ủy ban nhân dân " * 9 + "tỉnh"
     cut = (1, 121)
     assert whole_words(long, cut) == cut  # grown past 120 characters: left as it was
