@@ -15,6 +15,7 @@ Every function works on a sentence's matching form (NFC) and returns
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from ..question.analysis import kind_cues
@@ -103,6 +104,14 @@ def _phrase_end(text: str, pos: int) -> int:
     return len(text) if not text[match.start() + 1:].strip() else match.start()
 
 
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> tuple[tuple[str, int, int], ...]:
+    """The syllables of `text`, lower-cased and folded, with their offsets (cached: a sentence
+    is read by several features and span generators, a question by every sentence).
+    """
+    return tuple((fold(t.lower()), start, end) for t, start, end in syllables(text))
+
+
 class Slot:
     """The question around its question word: the folded syllables before and after it."""
 
@@ -126,7 +135,7 @@ def question_slot(question: str) -> Slot:
     >>> s.before, s.after
     (['ha', 'giang', 'co'], ['tthc', 'dat', 'muc', 'do', '4'])
     """
-    words = [fold(w.lower()) for w, _, _ in syllables(question)]
+    words = [w for w, _, _ in _folded(question)]
     best = None
     for cue in _question_words():
         for i in range(len(words) - len(cue) + 1):
@@ -138,7 +147,7 @@ def question_slot(question: str) -> Slot:
     return Slot(words[:i], words[i + n:])
 
 
-def _runs(tokens: list[tuple[str, int, int]], wanted: list[str], after: int) -> list[tuple[int, int, int]]:
+def _runs(tokens: Sequence[tuple[str, int, int]], wanted: Sequence[str], after: int) -> list[tuple[int, int, int]]:
     """(length, start in `wanted`, start in `tokens`) of every maximal run of `wanted`'s syllables
     found consecutively in `tokens` at or after offset `after`.
     """
@@ -156,7 +165,7 @@ def _runs(tokens: list[tuple[str, int, int]], wanted: list[str], after: int) -> 
     return runs
 
 
-def _left_anchor(tokens: list[tuple[str, int, int]], before: list[str]) -> int:
+def _left_anchor(tokens: Sequence[tuple[str, int, int]], before: list[str]) -> int:
     """Where the sentence's match of the words before the question word ends (-1: none): the run
     that reaches closest to the question word, the longest of those.
     """
@@ -167,7 +176,7 @@ def _left_anchor(tokens: list[tuple[str, int, int]], before: list[str]) -> int:
     return tokens[j + n - 1][2]
 
 
-def _right_anchor(tokens: list[tuple[str, int, int]], after_words: list[str], after: int) -> int:
+def _right_anchor(tokens: Sequence[tuple[str, int, int]], after_words: list[str], after: int) -> int:
     """Where the sentence's match of the words after the question word starts (-1: none): the run
     that starts closest to the question word, the longest, the first of those.
     """
@@ -183,7 +192,7 @@ def lead_run(text: str, slot: Slot) -> int:
     up to where the question word would stand (4 for `theo đề nghị của` when asked `… theo đề
     nghị của ai`): the sentence mirrors the question around its gap.
     """
-    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    tokens = _folded(text)
     return max((n for n, i, _ in _runs(tokens, slot.before, -1) if i + n == len(slot.before)), default=0)
 
 
@@ -191,8 +200,8 @@ def longest_run(text: str, question: str) -> int:
     """The most syllables of the question the text says in a row, in the question's order
     (`cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID`: 9).
     """
-    words = [fold(w.lower()) for w, _, _ in syllables(question)]
-    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    words = [w for w, _, _ in _folded(question)]
+    tokens = _folded(text)
     return max((n for n, _, _ in _runs(tokens, words, -1)), default=0)
 
 
@@ -203,7 +212,7 @@ def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:
     """
     if not slot:
         return []
-    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    tokens = _folded(text)
     left = _left_anchor(tokens, slot.before)
     right = _right_anchor(tokens, slot.after, max(left, 0))
     left_n, right_n = left >= 0, right >= 0
@@ -224,8 +233,8 @@ def match_spans(text: str, question: str) -> list[tuple[int, int]]:
     word, or whose question word the sentence does not mirror): what follows it to the end of
     its phrase, and what precedes it from the start of its clause.
     """
-    words = [fold(w.lower()) for w, _, _ in syllables(question)]
-    tokens = [(fold(t.lower()), start, end) for t, start, end in syllables(text)]
+    words = [w for w, _, _ in _folded(question)]
+    tokens = _folded(text)
     runs = [r for r in _runs(tokens, words, -1) if r[0] >= 2]
     if not runs:
         return []

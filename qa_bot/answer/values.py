@@ -59,7 +59,9 @@ def answer_value(query: Query, text: str, spans: Sequence[_Valued], chosen: _Val
         return None
     inside = [s for s in spans if s.value is not None
               and chosen.span[0] <= s.value[0] and s.value[1] <= chosen.span[1]]
-    value = chosen.value if chosen.value is not None else max(inside, key=lambda s: s.logit).value if inside else None
+    value = chosen.value
+    if value is None and inside:
+        value = max(inside, key=lambda s: s.logit).value
     if value is None:
         return None
     ends = _range_around(text, value, [s.value for s in inside if s.value != value])
