@@ -151,12 +151,15 @@ def _runs(tokens: Sequence[tuple[str, int, int]], wanted: Sequence[str], after: 
     """(length, start in `wanted`, start in `tokens`) of every maximal run of `wanted`'s syllables
     found consecutively in `tokens` at or after offset `after`.
     """
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(wanted):
+        positions.setdefault(word, []).append(i)
     runs = []
-    for j in range(len(tokens)):
-        if tokens[j][1] < after:
+    for j, (token, start, _) in enumerate(tokens):
+        if start < after:
             continue
-        for i in range(len(wanted)):
-            if (i and j and tokens[j - 1][0] == wanted[i - 1]) or tokens[j][0] != wanted[i]:
+        for i in positions.get(token, ()):  # only where the syllable is one of `wanted`'s
+            if i and j and tokens[j - 1][0] == wanted[i - 1]:
                 continue  # not the start of a maximal run
             n = 1
             while j + n < len(tokens) and i + n < len(wanted) and tokens[j + n][0] == wanted[i + n]:
