@@ -208,8 +208,12 @@ def test_answers_highlighted_unaccented_and_abstains(app, page, tmp_path):
     assert "TTHC = thủ tục hành chính" in explained and "DVC = dịch vụ công" in explained
     page.get_by_text("Thời gian trả lời").first.wait_for()
     page.locator('[data-testid="stExpander"]').first.wait_for()
-    page.locator("h1").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    # the question and its answer card in view: the chat keeps its scroll container at its end,
+    # so the window is made tall enough for the whole turn
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 1900})
     shoot(page, "screenshot-answer.png", tmp_path)
+    page.set_viewport_size(size)
 
     # 2. Without diacritics: restored, and a number highlighted.
     ask(page, "ha giang bao nhieu thu tuc muc do 4")
