@@ -324,22 +324,22 @@ def window_spans(text: str) -> list[tuple[int, int]]:
 _REACH = 40  # characters of context the segmenter reads around an offset (it looks at ±2 syllables)
 
 
-def _words_near(text: str, start: int, end: int) -> list[tuple[list[str], int, int]]:
-    """The words (underthesea's) of `text[start:end]` widened by _REACH characters on each side to
-    whole syllables, with offsets into `text`: the segmenter's cost grows with its input, and the
-    words around one place depend only on the syllables near it.
+def _words_near(text: str, at: int) -> list[tuple[list[str], int, int]]:
+    """The words (underthesea's) within _REACH characters of offset `at`, cut at whole syllables,
+    with offsets into `text`: the segmenter's cost grows with its input, and the words around
+    one place depend only on the syllables near it.
     """
-    low, high = max(0, start - _REACH), min(len(text), end + _REACH)
+    low, high = max(0, at - _REACH), min(len(text), at + _REACH)
     if low:
-        low = next((i + 1 for i in range(low, start) if text[i].isspace()), start)
+        low = next((i + 1 for i in range(low, at) if text[i].isspace()), at)
     if high < len(text):
-        high = next((i for i in range(high, end, -1) if text[i].isspace()), end)
+        high = next((i for i in range(high, at, -1) if text[i].isspace()), at)
     return [(parts, a + low, b + low) for parts, a, b in _words(text[low:high])]
 
 
 def _words_before(text: str, end: int) -> list[tuple[list[str], int, int]]:
     """The words (underthesea's, of one or more syllables) of `text[:end]` near its end."""
-    return _words_near(text[:end], end, end)
+    return _words_near(text[:end], end)
 
 
 def _words(text: str) -> list[tuple[list[str], int, int]]:
@@ -371,10 +371,10 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     'Chủ trì Hội nghị'
     """
     start, end = span
-    for _, word_start, word_end in _words_near(text, start, start):
+    for _, word_start, word_end in _words_near(text, start):
         if word_start < start < word_end and _WITHIN_WORD.fullmatch(text[word_start:start]):
             start = word_start
-    for _, word_start, word_end in _words_near(text, end, end):
+    for _, word_start, word_end in _words_near(text, end):
         if word_start < end < word_end and _WITHIN_WORD.fullmatch(text[end:word_end]):
             end = word_end
     return (start, end) if end - start <= MAX_SPAN else span
