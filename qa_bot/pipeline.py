@@ -67,6 +67,15 @@ def _cleaned(question: object) -> tuple[str, str]:
     return cleaned, ""
 
 
+def _ready_to_ask(name: str) -> Embedder:
+    """The embedder `name` with what encoding a question needs loaded (an engine may load its
+    graphs on first use), so that the first question does not wait for it.
+    """
+    model = get_embedder(name)
+    model.encode(["khởi động"], is_query=True)
+    return model
+
+
 class QA:
     """An index, its embedder and the backend holding its vectors, loaded once, answering questions."""
 
@@ -97,7 +106,7 @@ class QA:
 
         with ThreadPoolExecutor(1) as pool:  # the model loads while the index opens
             stage("model")
-            loading = pool.submit(get_embedder, embedder)
+            loading = pool.submit(_ready_to_ask, embedder)
             if corpus is None:
                 stage("index")
                 index = load_index(index_dir)

