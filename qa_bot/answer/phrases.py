@@ -23,10 +23,12 @@ from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
-           "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_lead_in"]
+           "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_full_stop",
+           "with_lead_in"]
 
 _WITHIN_WORD = re.compile(r"[^\W_]+(?: [^\W_]+)* ?|(?: [^\W_]+)+")  # syllables and single spaces only
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
+_CLOSERS = {'"': '"', "”": "“", "»": "«", ")": "("}  # a closing mark and the mark that opens it
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
 _QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
 _OPENING = re.compile(r"[“«]|(?:^|(?<=[\s:(]))\"(?=\w)")  # a mark left open once the closed quotations are out
@@ -378,6 +380,32 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
         if word_start < end < word_end and _WITHIN_WORD.fullmatch(text[end:word_end]):
             end = word_end
     return (start, end) if end - start <= MAX_SPAN else span
+
+
+def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` grown over the marks that end its sentence when nothing else follows it, within
+    MAX_SPAN: the full stop, and a closing quote or bracket only when the span opens it.
+
+    >>> text = 'Ông nói: "Lương của mình do người dân trả."'
+    >>> start, end = with_full_stop(text, (9, 41))
+    >>> text[start:end]
+    '"Lương của mình do người dân trả."'
+    >>> with_full_stop(text, (10, 41))
+    (10, 42)
+    """
+    start, end = span
+    if not text[end:].strip() or len(text[end:].strip()) > 3:
+        return span
+    grown = end
+    for i in range(end, len(text.rstrip())):
+        mark = text[i]
+        opened = _CLOSERS.get(mark) in text[start:grown] if mark in _CLOSERS else mark in ".!?…"
+        if mark.isspace():
+            continue
+        if not opened:
+            break
+        grown = i + 1
+    return (start, grown) if grown - start <= MAX_SPAN else span
 
 
 def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: int = 3) -> tuple[int, int]:

@@ -39,6 +39,7 @@ from .phrases import (
     slot_spans,
     whole_words,
     window_spans,
+    with_full_stop,
     with_lead_in,
 )
 from .spans import candidates
@@ -322,6 +323,7 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     if span.value is None:  # a phrase, not a value: it keeps the words that lead into it
         span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
     span = replace(span, span=whole_words(best.text.text, span.span))  # never cutting a word
+    span = replace(span, span=with_full_stop(best.text.text, span.span))
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
     if confidence >= (models.threshold if threshold is None else threshold):

@@ -16,6 +16,7 @@ from qa_bot.answer.phrases import (
     slot_spans,
     whole_words,
     window_spans,
+    with_full_stop,
     with_lead_in,
 )
 from qa_bot.answer.spans import MAX_SPAN
@@ -173,3 +174,19 @@ def test_a_span_grows_to_the_whole_words_it_cuts():
     long = "Ủy ban nhân dân " * 9 + "tỉnh"
     cut = (1, 121)
     assert whole_words(long, cut) == cut  # grown past 120 characters: left as it was
+
+
+def test_a_span_that_runs_to_the_end_of_its_sentence_keeps_the_full_stop():
+    text = "Thời gian đào tạo được xác định trên cơ sở học phần và khối lượng tích lũy."
+    start = text.index("xác")
+    assert text[slice(*with_full_stop(text, (start, len(text) - 1)))] == text[start:]
+    middle = (start, text.index(" trên"))
+    assert with_full_stop(text, middle) == middle  # words follow: unchanged
+    quoted = 'Ông nói: "Người dân là người chấm điểm cuối cùng." '
+    inner = (quoted.index("Người"), quoted.index('."'))
+    assert quoted[slice(*with_full_stop(quoted, inner))] == "Người dân là người chấm điểm cuối cùng."
+    opened = (quoted.index('"'), quoted.index('."'))  # the span opens the quotation: it closes it
+    assert quoted[slice(*with_full_stop(quoted, opened))] == '"Người dân là người chấm điểm cuối cùng."'
+    long = "Ủy ban nhân dân " * 8 + "tỉnh."
+    assert with_full_stop(long, (0, 132)) == (0, 132)  # past 120 characters: left as it was
+    assert with_full_stop(long, (13, 132)) == (13, 133)
