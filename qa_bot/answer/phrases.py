@@ -365,7 +365,8 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """`span` grown to the whole words (underthesea's) it starts and ends in, within MAX_SPAN:
     `trì Hội nghị` → `Chủ trì Hội nghị`, never across punctuation or a line break (the
     segmenter may join `quý I. công` where a PDF interleaves two columns). A span that held
-    the answer still holds it.
+    the answer still holds it. Where a grown span would pass MAX_SPAN, the words it cuts
+    are left out instead (`… Cổng Dịch vụ công quốc` → `… Cổng Dịch vụ công`).
 
     >>> text = "Chủ trì Hội nghị có ông Lý Thái Hải"
     >>> start, end = whole_words(text, (4, 16))
@@ -373,13 +374,22 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     'Chủ trì Hội nghị'
     """
     start, end = span
+    inner_start, inner_end = span  # the span without the words it cuts
     for _, word_start, word_end in _words_near(text, start):
         if word_start < start < word_end and _WITHIN_WORD.fullmatch(text[word_start:start]):
-            start = word_start
+            start, inner_start = word_start, word_end
     for _, word_start, word_end in _words_near(text, end):
         if word_start < end < word_end and _WITHIN_WORD.fullmatch(text[end:word_end]):
-            end = word_end
-    return (start, end) if end - start <= MAX_SPAN else span
+            end, inner_end = word_end, word_start
+    if end - start <= MAX_SPAN:
+        return start, end
+    inner_end = inner_end if end > span[1] else span[1]  # too long: the cut words left out
+    inner_start = inner_start if start < span[0] else span[0]
+    for a, b in ((start, inner_end), (inner_start, end), (inner_start, inner_end)):
+        piece = text[a:b]
+        if b - a <= MAX_SPAN and piece.strip():
+            return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+    return span
 
 
 def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:

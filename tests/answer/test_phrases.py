@@ -171,9 +171,13 @@ def test_a_span_grows_to_the_whole_words_it_cuts():
     start = interleaved.index("công")  # the segmenter joins `I. công`: never across punctuation
     end = interleaved.index(" trực")
     assert whole_words(interleaved, (start, end)) == (start, end)
-    long = "Ủy ban nhân dân " * 9 + "tỉnh"
-    cut = (1, 121)
-    assert whole_words(long, cut) == cut  # grown past 120 characters: left as it was
+    portal = ("Từ tháng 6 năm 2024, người dân có thể nhận bản điện tử Giấy khai sinh và thẻ bảo hiểm y tế điện tử "
+              "qua tài khoản trên Cổng Dịch vụ công quốc gia.")
+    cut = (portal.index("người"), portal.index(" gia"))  # 119 characters that cut `quốc gia`
+    start, end = whole_words(portal, cut)  # grown, it would pass 120: the cut word is left out instead
+    assert portal[start:end] == portal[cut[0]:portal.index(" quốc")]
+    whole = (cut[0], portal.index(" Cổng"))
+    assert whole_words(portal, whole) == whole  # no cut word: unchanged
 
 
 def test_a_span_that_runs_to_the_end_of_its_sentence_keeps_the_full_stop():
