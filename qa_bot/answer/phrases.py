@@ -383,9 +383,7 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
             end, inner_end = word_end, word_start
     if end - start <= MAX_SPAN:
         return start, end
-    inner_end = inner_end if end > span[1] else span[1]  # too long: the cut words left out
-    inner_start = inner_start if start < span[0] else span[0]
-    for a, b in ((start, inner_end), (inner_start, end), (inner_start, inner_end)):
+    for a, b in ((start, inner_end), (inner_start, end), (inner_start, inner_end)):  # a cut word left out
         piece = text[a:b]
         if b - a <= MAX_SPAN and piece.strip():
             return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
@@ -404,15 +402,15 @@ def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:
     (10, 42)
     """
     start, end = span
-    if not text[end:].strip() or len(text[end:].strip()) > 3:
+    tail = text[end:].strip()
+    if not tail or len(tail) > 3:
         return span
     grown = end
     for i in range(end, len(text.rstrip())):
         mark = text[i]
-        opened = _CLOSERS.get(mark) in text[start:grown] if mark in _CLOSERS else mark in ".!?…"
         if mark.isspace():
             continue
-        if not opened:
+        if not (_CLOSERS[mark] in text[start:grown] if mark in _CLOSERS else mark in ".!?…"):
             break
         grown = i + 1
     return (start, grown) if grown - start <= MAX_SPAN else span
