@@ -45,7 +45,7 @@ from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
 __all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "fit_tree_ranker", "main",
-           "trees_from_lightgbm"]
+           "read_retrieval_cache", "trees_from_lightgbm", "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
 TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
@@ -359,6 +359,24 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     return AnswerModels(final.sentence, final.span, confidence, threshold, about)
 
 
+def read_retrieval_cache(path: Path | None, generation: str) -> dict:
+    """The questions' retrievals cached at `path`, or none when the file was written over another
+    index generation (its hits name chunks by number, and a rebuild renumbers them).
+    """
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("generation") != generation:
+        print(f"{path}: written over another index generation; retrieving again")
+        return {}
+    return data["questions"]
+
+
+def write_retrieval_cache(path: Path, generation: str, cache: dict) -> None:
+    """Keep the questions' retrievals at `path`, stamped with the index generation they were made over."""
+    path.write_text(json.dumps({"generation": generation, "questions": cache}), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit the three answer models and write them as JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -375,18 +393,17 @@ def main(argv: list[str] | None = None) -> None:
                             help=f"gradient-boosted trees (LightGBM) or a linear ranker for the {ranked}s")
     parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
     parser.add_argument("--retrieval-cache", type=Path, default=None,
-                        help="JSON file of each question's retrieval, reused when it exists (same index only)")
+                        help="JSON file of each question's retrieval, reused while the index generation is the same")
     args = parser.parse_args(argv)
     from ..retrieval.faiss import FaissBackend
 
     qa = QA.open(args.corpus, args.index, backend=FaissBackend)
     items = [q for path in args.questions for q in load_questions(path)]
     started = time.perf_counter()
-    cache_path = args.retrieval_cache
-    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path and cache_path.is_file() else {}
+    cache = read_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation)
     data = list(examples(qa, items, args.unaccented, cache))
-    if cache_path:
-        cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    if args.retrieval_cache:
+        write_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation, cache)
     print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
     models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c,
                         args.sentence_model, args.span_model)

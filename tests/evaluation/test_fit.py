@@ -87,3 +87,14 @@ def test_a_fit_over_the_bundled_corpus_gives_models_the_product_reads(fake_qa):
     assert 0.0 < models.threshold < 1.0 and len(models.span.features) > 20
     answer = fake_qa.answer_from(data[0].query, data[0].hits, threshold=0.0)
     assert answer.answer is not None
+
+
+def test_the_retrieval_cache_is_kept_for_its_index_generation_only(tmp_path, capsys):
+    path = tmp_path / "cache.json"
+    retrieved = {"Hà Giang có bao nhiêu TTHC?": {"vector": [0.5], "hits": [[3, 0.9, [1, 2], 0.8]]}}
+    fit.write_retrieval_cache(path, "gen-a", retrieved)
+    assert fit.read_retrieval_cache(path, "gen-a") == retrieved
+    assert fit.read_retrieval_cache(path, "gen-b") == {}  # a rebuild renumbers chunks: its hits are stale
+    assert "another index generation" in capsys.readouterr().out
+    assert fit.read_retrieval_cache(tmp_path / "none.json", "gen-a") == {}
+    assert fit.read_retrieval_cache(None, "gen-a") == {}
