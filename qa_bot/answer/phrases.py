@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ..question.analysis import kind_cues
+from ..question.analysis import abbreviation_syllables, kind_cues
 from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
 
@@ -192,22 +192,30 @@ def _right_anchor(tokens: Sequence[tuple[str, int, int]], after_words: list[str]
     return tokens[j][1]
 
 
+def _spelled_out(tokens: Sequence[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
+    """`tokens` with each abbreviation replaced by the syllables it stands for, at its offsets
+    (`chỉ số CCHC` reads as `chi so cai cach hanh chinh`), so that a run of words goes through it.
+    """
+    expand = abbreviation_syllables()
+    return tuple((w, start, end) for token, start, end in tokens for w in expand.get(token, [token]))
+
+
 def lead_run(text: str, slot: Slot) -> int:
     """How many syllables of the words just before the question word the text says in a row,
     up to where the question word would stand (4 for `theo đề nghị của` when asked `… theo đề
-    nghị của ai`): the sentence mirrors the question around its gap.
+    nghị của ai`): the sentence mirrors the question around its gap. Abbreviations read as
+    the words they stand for, on both sides.
     """
-    tokens = _folded(text)
-    return max((n for n, i, _ in _runs(tokens, slot.before, -1) if i + n == len(slot.before)), default=0)
+    before = [w for w, _, _ in _spelled_out([(w, 0, 0) for w in slot.before])]
+    return max((n for n, i, _ in _runs(_spelled_out(_folded(text)), before, -1) if i + n == len(before)), default=0)
 
 
 def longest_run(text: str, question: str) -> int:
     """The most syllables of the question the text says in a row, in the question's order
-    (`cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID`: 9).
+    (`cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID`: 9), abbreviations read as their words.
     """
-    words = [w for w, _, _ in _folded(question)]
-    tokens = _folded(text)
-    return max((n for n, _, _ in _runs(tokens, words, -1)), default=0)
+    words = [w for w, _, _ in _spelled_out(_folded(question))]
+    return max((n for n, _, _ in _runs(_spelled_out(_folded(text)), words, -1)), default=0)
 
 
 def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:

@@ -160,6 +160,14 @@ def test_the_longest_run_of_the_question_a_sentence_says():
     assert longest_run("Không có gì chung.", question) == 0
 
 
+def test_runs_read_an_abbreviation_as_the_words_it_stands_for():
+    slot = question_slot("Chỉ số cải cách hành chính xếp thứ mấy?")
+    ranked = "Năm 2016, chỉ số CCHC của tỉnh xếp thứ 52/63 tỉnh, thành."
+    assert lead_run(ranked, slot) == lead_run("Chỉ số cải cách hành chính của tỉnh.", slot) == 6
+    assert longest_run(ranked, "Chỉ số cải cách hành chính xếp thứ mấy?") == 6
+    assert longest_run("Giải quyết thủ tục hành chính đúng hạn.", "Bao nhiêu TTHC được giải quyết đúng hạn?") == 4
+
+
 def test_a_span_grows_to_the_whole_words_it_cuts():
     text = "Chủ trì Hội nghị có ông Lý Thái Hải, Chủ tịch UBND tỉnh."
     start = text.index("trì")
