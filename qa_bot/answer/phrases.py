@@ -18,9 +18,10 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ..question.analysis import abbreviation_syllables, kind_cues
+from ..question.analysis import kind_cues
 from ..text import fold, syllables, word_tokenize
 from .spans import MAX_SPAN, clause_bounds
+from .terms import terms_in_order
 
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
            "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_full_stop",
@@ -192,12 +193,11 @@ def _right_anchor(tokens: Sequence[tuple[str, int, int]], after_words: list[str]
     return tokens[j][1]
 
 
-def _spelled_out(tokens: Sequence[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
-    """`tokens` with each abbreviation replaced by the syllables it stands for, at its offsets
-    (`chỉ số CCHC` reads as `chi so cai cach hanh chinh`), so that a run of words goes through it.
+def _spelled_out(text: str) -> tuple[tuple[str, int, int], ...]:
+    """The folded syllables of `text` with each abbreviation read as the syllables it stands for
+    (`chỉ số CCHC` as `chi so cai cach hanh chinh`), for runs that go through it (no offsets).
     """
-    expand = abbreviation_syllables()
-    return tuple((w, start, end) for token, start, end in tokens for w in expand.get(token, [token]))
+    return tuple((w, 0, 0) for w in terms_in_order(text))
 
 
 def lead_run(text: str, slot: Slot) -> int:
@@ -206,16 +206,15 @@ def lead_run(text: str, slot: Slot) -> int:
     nghị của ai`): the sentence mirrors the question around its gap. Abbreviations read as
     the words they stand for, on both sides.
     """
-    before = [w for w, _, _ in _spelled_out([(w, 0, 0) for w in slot.before])]
-    return max((n for n, i, _ in _runs(_spelled_out(_folded(text)), before, -1) if i + n == len(before)), default=0)
+    before = terms_in_order(" ".join(slot.before))
+    return max((n for n, i, _ in _runs(_spelled_out(text), before, -1) if i + n == len(before)), default=0)
 
 
 def longest_run(text: str, question: str) -> int:
     """The most syllables of the question the text says in a row, in the question's order
     (`cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID`: 9), abbreviations read as their words.
     """
-    words = [w for w, _, _ in _spelled_out(_folded(question))]
-    return max((n for n, _, _ in _runs(_spelled_out(_folded(text)), words, -1)), default=0)
+    return max((n for n, _, _ in _runs(_spelled_out(text), terms_in_order(question), -1)), default=0)
 
 
 def slot_spans(text: str, slot: Slot) -> list[tuple[int, int]]:
