@@ -8,6 +8,7 @@ each folder's documents from a pooled corpus that holds them as `fitdomain/`, `f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from collections import Counter
@@ -61,3 +62,13 @@ def test_no_two_sets_share_an_id_or_a_document():
     ids = [q["id"] for folder in FOLDERS for q in _questions(folder)]
     names = [p.name for folder in FOLDERS for p in (DATA / folder / "docs").iterdir()]
     assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
+
+
+def test_english_forms_of_the_external_fitting_questions_are_only_fitting_half_ids_with_english_text():
+    lines = (DATA / "fit_external_en.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    assert len(rows) > 250 and all(set(row) == {"id", "question"} for row in rows)
+    stems = [row["id"].removesuffix("-en") for row in rows]
+    assert all(row["id"].endswith("-en") for row in rows) and len(set(stems)) == len(stems)
+    assert all(hashlib.sha1(stem.encode()).hexdigest()[0] in "01234567" for stem in stems)  # never the measuring half
+    assert sum(row["question"].isascii() for row in rows) > 0.9 * len(rows)  # English, abbreviations aside
