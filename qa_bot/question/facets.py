@@ -87,12 +87,14 @@ class Facets:
 
 # Years that name a law or a document rather than the time asked about: 'Bộ luật Hình sự năm 2017',
 # 'Luật An ninh mạng 2018', 'Civil Code 2015', '108/2014/NĐ-CP' (matched on folded text; 'pháp luật'
-# is law at large).
+# is law at large), and in English before the name: 'the 2015 Civil Code', 'the 2019 Law on …'
+# (capitalised words only between: 'in 2015 the law changed' names a time).
 _NAMING_YEAR = re.compile(
     rf"(?<!\w)(?<!phap )(?:luat|law|code)(?:\s+[^\W\d_]+){{0,6}}?\s+(?:nam\s+|of\s+)?{YEAR_PATTERN}(?!\d)"
     rf"|(?<=\d/){YEAR_PATTERN}(?=/[^\W\d_])",
     re.IGNORECASE,
 )
+_YEAR_BEFORE_NAME = re.compile(rf"(?<!\d){YEAR_PATTERN}(?=\s+(?:[A-Z][^\W\d_]*\s+){{0,3}}(?:Code|Law)\b)")
 
 
 def time_years(text: str) -> tuple[str, ...]:
@@ -100,9 +102,11 @@ def time_years(text: str) -> tuple[str, ...]:
 
     >>> time_years("Theo Bộ luật Hình sự năm 2017, năm 2020 có bao nhiêu vụ theo Nghị định 108/2014/NĐ-CP?")
     ('2020',)
+    >>> time_years("Under the 2015 Civil Code, how many cases were tried in 2020?")
+    ('2020',)
     """
     folded = fold(text)
-    naming = {m.end() for m in _NAMING_YEAR.finditer(folded)}
+    naming = {m.end() for pattern in (_NAMING_YEAR, _YEAR_BEFORE_NAME) for m in pattern.finditer(folded)}
     return tuple(dict.fromkeys(m.group(0) for m in YEAR.finditer(folded) if m.end() not in naming))
 
 

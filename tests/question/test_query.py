@@ -142,6 +142,9 @@ def test_a_year_after_the_document_was_written_excludes_it():
     "Theo Bộ luật Hình sự năm 2017, cảnh cáo được áp dụng như thế nào?",
     "theo bo luat dan su 2015 hoa loi duoc hieu nhu the nao",
     "Under the Civil Code of 2015, what are fruits?",
+    "Under the 2015 Civil Code, what are fruits?",
+    "What does the 2017 Penal Code say about warnings?",
+    "When did the 2018 Cybersecurity Law take effect?",
     "Bao nhiêu người tinh giản theo Nghị định 108/2014/NĐ-CP?",
 ])
 def test_the_year_of_a_law_or_a_document_code_is_not_a_year_asked_about(question):
@@ -152,6 +155,8 @@ def test_a_year_stays_asked_about_beside_a_law_or_after_law_at_large():
     assert question_facets("Năm 2020, theo Luật Đất đai, có bao nhiêu vụ?").years == ("2020",)
     assert question_facets("Vi phạm pháp luật năm 2020 có bao nhiêu vụ?").years == ("2020",)
     assert question_facets("Từ ngày 31/5/2021 tỉnh giảm bao nhiêu phòng?").years == ("2021",)
+    assert question_facets("In 2015 the law changed how many rules?").years == ("2015",)
+    assert question_facets("What was the 2023 PAR Index of Ha Giang?").years == ("2023",)
 
 
 def test_glossary_and_question_words_are_valid_json_data():
