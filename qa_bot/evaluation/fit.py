@@ -52,6 +52,12 @@ TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "mi
                "lambdarank_truncation_level": 5, "deterministic": True, "force_row_wise": True, "n_jobs": 1,
                "random_state": 0, "verbose": -1}
 CONFIDENCE_FOLDS = 5
+# how much each kind of row weighs in the confidence model's fit: a question written to have no answer
+# in the documents (a near miss: the indicator for another year, the director for the deputy) is the
+# case that matters, the same question asked without its gold source is a rough stand-in for it
+# (chosen leave-one-set-out on the three synthetic sets' unanswerable questions, docs/quality.md)
+UNANSWERABLE_WEIGHT = 10.0
+WITHOUT_SOURCE_WEIGHT = 0.3
 Ranker = Callable[[list[dict[str, float]], list[int], list[int]], Model]
 
 
@@ -116,12 +122,15 @@ def _standardised(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray, 
     return names, (x - mean) / scale, mean, scale
 
 
-def fit_linear(rows: list[dict[str, float]], labels: list[int], c: float = C) -> LinearModel:
-    """A logistic regression on standardised features, as a LinearModel."""
+def fit_linear(rows: list[dict[str, float]], labels: list[int], c: float = C,
+               weights: list[float] | None = None) -> LinearModel:
+    """A logistic regression on standardised features (each row weighing `weights`, 1 by default),
+    as a LinearModel.
+    """
     from sklearn.linear_model import LogisticRegression
 
     names, x, mean, scale = _standardised(rows)
-    model = LogisticRegression(C=c, max_iter=2000).fit(x, np.asarray(labels))
+    model = LogisticRegression(C=c, max_iter=2000).fit(x, np.asarray(labels), sample_weight=weights)
     return LinearModel(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
@@ -234,21 +243,23 @@ def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, li
     return sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups
 
 
-def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negatives: bool) -> tuple[list, list]:
+def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels,
+                     negatives: bool) -> tuple[list, list, list]:
     """One row per question: the chosen answer's confidence features, labelled by whether the
     documents retrieved hold the answer (abstaining on an answerable question is a miss even
-    when the answer found is wrong). With `negatives`, each answerable question is asked again
-    over its hits without the gold source, a negative when none of them holds a gold answer.
+    when the answer found is wrong), and its weight. With `negatives`, each answerable question
+    is asked again over its hits without the gold source, a negative when none of them holds a
+    gold answer.
     """
-    rows, labels = [], []
+    rows, labels, weights = [], [], []
     for ex in data:
-        runs = [(ex.hits, ex.answerable)]
+        runs = [(ex.hits, ex.answerable, 1.0 if ex.answerable else UNANSWERABLE_WEIGHT)]
         if negatives and ex.answerable:
             source = ex.item.get("source")
             others = [h for h in ex.hits if h.chunk.source != source]
             if not any(_contains(h.chunk.text, ex.gold) for h in others):
-                runs.append((others, False))
-        for hits, holds_answer in runs:
+                runs.append((others, False, WITHOUT_SOURCE_WEIGHT))
+        for hits, holds_answer, weight in runs:
             choice = choose(ex.query, hits, qa.index.documents, qa.index.vocabulary, place_names(),
                             qa.index.sentences, ex.vector, models=models, threshold=-1.0, chunks=qa.index.chunks)
             if choice.answer is None:
@@ -257,7 +268,8 @@ def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels, negative
             span = max(choice.spans, key=lambda s: s.logit)
             rows.append(confidence_features(ex.query, ranked, span))
             labels.append(int(holds_answer))
-    return rows, labels
+            weights.append(weight)
+    return rows, labels, weights
 
 
 def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abstain: float) -> float:
@@ -341,19 +353,21 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)
     fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
-    rows, labels = [], []
+    rows, labels, weights = [], [], []
     for number in range(CONFIDENCE_FOLDS):
         held_out = {n for n, f in enumerate(fold_of) if f == number}
-        fold_rows, fold_labels = _confidence_rows(qa, [data[n] for n in sorted(held_out)], rankers(held_out),
-                                                  negatives)
+        fold_rows, fold_labels, fold_weights = _confidence_rows(qa, [data[n] for n in sorted(held_out)],
+                                                                rankers(held_out), negatives)
         rows += fold_rows
         labels += fold_labels
+        weights += fold_weights
     final = rankers(set())
-    confidence = fit_linear(rows, labels)
+    confidence = fit_linear(rows, labels, weights=weights)
     threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),
              "span_rows": len(span_rows), "confidence_rows": len(rows), "negatives": negatives,
              "max_false_abstain": max_false_abstain, "c": C, "confidence_folds": CONFIDENCE_FOLDS,
+             "confidence_weights": {"unanswerable": UNANSWERABLE_WEIGHT, "without_source": WITHOUT_SOURCE_WEIGHT},
              "sentence_model": sentence_model,
              "span_model": span_model, "trees": TREE_PARAMS}
     return AnswerModels(final.sentence, final.span, confidence, threshold, about)

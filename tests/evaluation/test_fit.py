@@ -71,6 +71,15 @@ def test_the_logistic_regression_separates_its_labels():
     assert low < 0.5 < high
 
 
+def test_weighted_rows_pull_the_logistic_regression_towards_their_label():
+    rows = [{"x": 0.0}] * 10 + [{"x": 1.0}] * 10
+    labels = [0] * 5 + [1] * 5 + [0] * 5 + [1] * 5  # x says nothing: both halves are half negatives
+    even = fit.fit_linear(rows, labels).probability([{"x": 1.0}])[0]
+    weights = [1.0] * 15 + [10.0] * 5  # the positives at x = 1 weigh ten times more
+    weighted = fit.fit_linear(rows, labels, weights=weights).probability([{"x": 1.0}])[0]
+    assert abs(even - 0.5) < 0.05 and weighted > 0.75
+
+
 def test_the_threshold_keeps_false_abstentions_under_the_bound():
     probabilities = np.linspace(0.01, 0.99, 100)
     threshold = fit._threshold(probabilities, [True] * 100, max_false_abstain=0.05)
