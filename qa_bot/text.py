@@ -27,10 +27,28 @@ __all__ = [
     "lexical_tokens",
     "YEAR",
     "YEAR_PATTERN",
+    "years_named",
 ]
 
 YEAR_PATTERN = r"(19[5-9]\d|20\d\d)"  # a year a question or a document may name (one group)
 YEAR = re.compile(rf"(?<!\d){YEAR_PATTERN}(?!\d)")
+# a year a figure is compared with, not the time it is of: 'tăng 1,2 điểm so với năm 2023',
+# 'so với cùng kỳ năm 2022', 'so với 2021'
+_BASELINE_YEAR = re.compile(
+    rf"(?<!\w)so v(?:ớ|o)i\s+(?:c(?:ù|u)ng (?:k(?:ỳ|y)|th(?:ờ|o)i (?:đ|d)i(?:ể|e)m)\s+)?(?:c(?:ủ|u)a\s+)?"
+    rf"(?:n(?:ă|a)m\s+)?{YEAR_PATTERN}(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def years_named(text: str) -> frozenset[str]:
+    """The years `text` names as the time of what it says, not those it compares with.
+
+    >>> sorted(years_named("Năm 2024 đạt 98,6%, tăng 1,2 điểm so với năm 2023, so với cùng kỳ năm 2022."))
+    ['2024']
+    """
+    baseline = {m.start(1) for m in _BASELINE_YEAR.finditer(text)}
+    return frozenset(m.group(0) for m in YEAR.finditer(text) if m.start() not in baseline)
 
 # Old-style tone placement ("hoà", "thuỷ") moved onto the first vowel ("hòa",
 # "thủy") as underthesea's text_normalize does; the rewrite keeps the length.

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from ..question.analysis import Query
-from ..text import YEAR, fold, syllables
+from ..text import fold, syllables, years_named
 from .phrases import lead_run, longest_run, question_slot
 from .terms import coverage, pair_coverage, proximity, term_set
 from .typed import TYPED_KINDS, Asked, Typed, unit_missing
@@ -151,8 +151,8 @@ def sentence_features(asked: Asked, sentence: str, context: str, rank: int, pass
 
 @lru_cache(maxsize=4096)
 def _years_in(text: str) -> frozenset[str]:
-    """The years `text` names (cached: a passage's sentences share its text)."""
-    return frozenset(YEAR.findall(text))
+    """The years `text` names, not those it compares with (cached: a passage's sentences share its text)."""
+    return years_named(text)
 
 
 def _year_features(years: tuple[str, ...], sentence: str, context: str, before: str) -> dict[str, float]:

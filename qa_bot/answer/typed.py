@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..question.analysis import Query
-from ..text import YEAR, fold, number_values, syllables
+from ..text import fold, number_values, syllables, years_named
 from .spans import candidates, clause_bounds
 from .terms import TermWeights, proximity, segment, term_set, terms_in_order, window_match
 
@@ -26,7 +26,7 @@ def years_fit(segment: str, years: list[str]) -> float:
     """
     if not years:
         return 0.0
-    named = set(YEAR.findall(segment))
+    named = years_named(segment)
     if not named:
         return 0.0
     return 1.0 if named & set(years) else -1.0
