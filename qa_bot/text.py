@@ -41,14 +41,30 @@ _BASELINE_YEAR = re.compile(
 )
 
 
+# a span of years, every year of which the text speaks of: 'giai đoạn 2021-2025', 'từ năm 2019 đến năm 2022'
+_YEAR_RANGE = re.compile(
+    rf"(?<!\d){YEAR_PATTERN}\s*[-–—]\s*{YEAR_PATTERN}(?!\d)"
+    rf"|(?<!\w)t(?:ừ|u)\s+(?:n(?:ă|a)m\s+)?{YEAR_PATTERN}\s+(?:đ|d)(?:ế|e)n\s+(?:n(?:ă|a)m\s+)?{YEAR_PATTERN}(?!\d)",
+    re.IGNORECASE,
+)
+
+
 def years_named(text: str) -> frozenset[str]:
-    """The years `text` names as the time of what it says, not those it compares with.
+    """The years `text` names as the time of what it says: not those it compares with, and every
+    year of a span of years.
 
     >>> sorted(years_named("Năm 2024 đạt 98,6%, tăng 1,2 điểm so với năm 2023, so với cùng kỳ năm 2022."))
     ['2024']
+    >>> sorted(years_named("Kế hoạch giai đoạn 2021-2023 và từ năm 2019 đến năm 2020"))
+    ['2019', '2020', '2021', '2022', '2023']
     """
     baseline = {m.start(1) for m in _BASELINE_YEAR.finditer(text)}
-    return frozenset(m.group(0) for m in YEAR.finditer(text) if m.start() not in baseline)
+    named = {m.group(0) for m in YEAR.finditer(text) if m.start() not in baseline}
+    for m in _YEAR_RANGE.finditer(text):
+        first, last = (int(y) for y in m.groups() if y)
+        if 0 < last - first <= 30:
+            named.update(str(year) for year in range(first, last + 1))
+    return frozenset(named)
 
 # Old-style tone placement ("hoà", "thuỷ") moved onto the first vowel ("hòa",
 # "thủy") as underthesea's text_normalize does; the rewrite keeps the length.

@@ -68,6 +68,8 @@ def test_a_sentence_knows_whether_it_or_its_passage_names_the_question_s_year():
     # a year the figure is compared with is not the time it is of
     assert years("Chỉ số SIPAS đạt 84,07%, tăng 2 điểm so với năm 2020.", "Báo cáo năm 2021") == (0.0, 0.0, 0.0)
     assert years("Chỉ số SIPAS đạt 84,07%, tăng 2 điểm so với năm 2020.", "") == (0.0, 0.0, 1.0)
+    # a span of years speaks of each of its years
+    assert years("Giai đoạn 2020-2022, chỉ số SIPAS đạt trên 80%.", "") == (1.0, 0.0, 0.0)
     law = sentence_features(_asked("Luật An ninh mạng 2018 có hiệu lực từ ngày nào?"),
                             "Luật này được thông qua ngày 12 tháng 6 năm 2018.", "", 0, 0.5, 0.5, [], 0)
     assert law["year_said"] == 0.0  # the year names the law: it is not the time asked about
