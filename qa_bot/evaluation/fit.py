@@ -44,7 +44,7 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "examples", "fit_linear", "fit_models", "fit_ranker", "fit_tree_ranker", "main",
+__all__ = ["Example", "RankerRows", "examples", "fit_linear", "fit_models", "fit_ranker", "fit_tree_ranker", "main",
            "read_retrieval_cache", "trees_from_lightgbm", "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
@@ -323,13 +323,49 @@ def _ranker(kind: str, c: float) -> Ranker:
     return fit_tree_ranker if kind == "trees" else _linear(c)
 
 
+@dataclass
+class RankerRows:
+    """The rows both rankers are fitted on: every candidate sentence of the answerable questions
+    (`groups`: the question's number in the data), every candidate span of the sentences that hold
+    an answer (`span_groups`: one more than the sentence's row).
+    """
+
+    sentence_rows: list[dict[str, float]]
+    sentence_labels: list[int]
+    span_rows: list[dict[str, float]]
+    span_labels: list[int]
+    groups: list[int]
+    span_groups: list[int]
+
+    @classmethod
+    def of(cls, qa: QA, data: list[Example]) -> RankerRows:
+        """The rows of `data`'s questions over the index of `qa`."""
+        return cls(*_sentence_and_span_rows(qa, data))
+
+    def fitted_without(self, left_out: set[int], sentence_model: str = "linear",
+                       span_model: str = "trees") -> AnswerModels:
+        """Both rankers fitted without the questions `left_out` (a placeholder confidence)."""
+        sentences = [i for i, g in enumerate(self.groups) if g not in left_out]
+        spans = [i for i, row in enumerate(self.span_groups) if self.groups[row - 1] not in left_out]
+        placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+        return AnswerModels(
+            _ranker(sentence_model, C)(*([v[i] for i in sentences]
+                                         for v in (self.sentence_rows, self.sentence_labels, self.groups))),
+            _ranker(span_model, C)(*([v[i] for i in spans] for v in (self.span_rows, self.span_labels,
+                                                                      self.span_groups))),
+            placeholder, 0.0, {})
+
+
 def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
                cv: int = 0, cv_c: list[float] | None = None, sentence_model: str = "linear",
                span_model: str = "trees") -> AnswerModels:
     """The three answer models fitted on `data` (see the module docstring); `cv` folds report the
     cross-validated top-1 of both rankers first. Each ranker is "trees" or "linear".
     """
-    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = _sentence_and_span_rows(qa, data)
+    ranked = RankerRows.of(qa, data)
+    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = (
+        ranked.sentence_rows, ranked.sentence_labels, ranked.span_rows, ranked.span_labels, ranked.groups,
+        ranked.span_groups)
     print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
           f"{len(span_rows)} spans ({sum(span_labels)} right)")
     sentence_stems = [_question_stem(data[g].item) for g in groups]
@@ -341,14 +377,7 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
               f"span in the right sentence {spans:.3f}")
 
     def rankers(left_out: set[int]) -> AnswerModels:
-        """Both rankers fitted without the examples `left_out`."""
-        sentences = [i for i, g in enumerate(groups) if g not in left_out]
-        spans = [i for i, row in enumerate(span_groups) if groups[row - 1] not in left_out]
-        placeholder = LinearModel(("sentence_logit",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-        return AnswerModels(
-            _ranker(sentence_model, C)(*([v[i] for i in sentences] for v in (sentence_rows, sentence_labels, groups))),
-            _ranker(span_model, C)(*([v[i] for i in spans] for v in (span_rows, span_labels, span_groups))),
-            placeholder, 0.0, {})
+        return ranked.fitted_without(left_out, sentence_model, span_model)
 
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)

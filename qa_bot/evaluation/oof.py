@@ -1,0 +1,170 @@
+r"""Out-of-fold measures of the answer layer on its fitting questions: a development tool.
+
+    python -m qa_bot.evaluation.oof --corpus DIR --index DIR --questions A.jsonl B.jsonl \\
+        [--unaccented] [--negatives] [--retrieval-cache FILE] [--misses FILE] [--out FILE]
+
+Five folds by question (every form of a question, translated or without diacritics, in one).
+For each fold the sentence and span rankers are fitted on the other folds and each question of
+the fold is answered end to end, as `ask` does (the lead-in, whole words, the full stop); then the
+confidence model is fitted on the other folds' answers (weighted as `fit` weighs them), its
+threshold set at the same false-abstain bound on them, and applied to the fold's. Printed per
+question file (its questions without diacritics apart): sentence and span accuracy of the
+answerable questions, false abstain, and the share of unanswerable questions abstained on. A
+change to the answer layer is judged on these before the measuring sets. The input is what
+`qa_bot.evaluation.fit` takes (`benchmarks/fit_inputs.py` writes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..answer.model import AnswerModels
+from ..answer.select import choose, confidence_features
+from ..pipeline import QA
+from ..question.facets import place_names
+from .fit import (
+    CONFIDENCE_FOLDS,
+    Example,
+    RankerRows,
+    _confidence_rows,
+    _contains,
+    _fold,
+    _question_stem,
+    _threshold,
+    examples,
+    fit_linear,
+    read_retrieval_cache,
+    write_retrieval_cache,
+)
+from .metrics import load_questions, span_correct
+
+__all__ = ["Outcome", "outcomes", "main", "tally"]
+
+
+@dataclass
+class Outcome:
+    """One question answered out of fold: the file it came from, and what came of it."""
+
+    name: str  # the question file, with "/unaccented" for a copy typed without diacritics
+    question_id: str
+    answerable: bool
+    sentence_right: bool
+    span_right: bool
+    abstained: bool
+    span: str = ""
+    sentence: str = ""
+
+
+def _answer(qa: QA, ex: Example, models: AnswerModels) -> tuple[float, bool, bool, str, str]:
+    """The confidence of the answer `models` choose (never abstaining; 0 when nothing is found),
+    whether it is in the right sentence and span, its span and its sentence.
+    """
+    choice = choose(ex.query, ex.hits, qa.index.documents, qa.index.vocabulary, place_names(), qa.index.sentences,
+                    ex.vector, models=models, threshold=-1.0, chunks=qa.index.chunks)
+    answer = choice.answer
+    if answer is None or not choice.spans:
+        return 0.0, False, False, "", ""
+    ranked = sorted(choice.sentences, key=lambda c: -c.logit)
+    span = max(choice.spans, key=lambda s: s.logit)
+    confidence = float(models.confidence.probability([confidence_features(ex.query, ranked, span)])[0])
+    if not ex.answerable:
+        return confidence, False, False, answer.span, answer.sentence
+    return (confidence, _contains(answer.sentence, ex.gold), span_correct({"span": answer.span}, ex.gold),
+            answer.span, answer.sentence)
+
+
+def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = True,
+             max_false_abstain: float = 0.02) -> Iterator[Outcome]:
+    """Each question of `data` (from the file `names` says) answered by models fitted without its fold."""
+    rows = RankerRows.of(qa, data)
+    fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
+    rankers = [rows.fitted_without({n for n, f in enumerate(fold_of) if f == k}) for k in range(CONFIDENCE_FOLDS)]
+    confidence_rows = []  # per fold: its answers' confidence rows, labels and weights
+    for k in range(CONFIDENCE_FOLDS):
+        confidence_rows.append(_confidence_rows(qa, [ex for ex, f in zip(data, fold_of, strict=True) if f == k],
+                                                rankers[k], negatives))
+    for k in range(CONFIDENCE_FOLDS):
+        train = [part for j, part in enumerate(confidence_rows) if j != k]
+        features, labels, weights = ([row for part in train for row in part[i]] for i in range(3))
+        confidence = fit_linear(features, labels, weights=weights)
+        threshold = _threshold(confidence.probability(features), [bool(x) for x in labels], max_false_abstain)
+        models = AnswerModels(rankers[k].sentence, rankers[k].span, confidence, threshold, {})
+        for n in (n for n, f in enumerate(fold_of) if f == k):
+            score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
+            yield Outcome(names[n], str(data[n].item.get("id", "")), data[n].answerable, sentence_right,
+                          span_right, score < threshold, span, sentence)
+
+
+def tally(found: list[Outcome]) -> dict[str, dict[str, float]]:
+    """Per file and overall: answerable questions, sentence and span accuracy (an abstention is a
+    miss), false abstain, unanswerable questions and the share abstained on.
+    """
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in found:
+        groups[outcome.name].append(outcome)
+        groups["all"].append(outcome)
+    table = {}
+    for name, group in groups.items():
+        answerable = [o for o in group if o.answerable]
+        unanswerable = [o for o in group if not o.answerable]
+        kept = [o for o in answerable if not o.abstained]
+        table[name] = {
+            "answerable": len(answerable),
+            "sentence": sum(o.sentence_right for o in kept) / max(1, len(answerable)),
+            "span": sum(o.span_right for o in kept) / max(1, len(answerable)),
+            "false_abstain": (len(answerable) - len(kept)) / max(1, len(answerable)),
+            "unanswerable": len(unanswerable),
+            "abstain": sum(o.abstained for o in unanswerable) / len(unanswerable) if unanswerable else float("nan"),
+        }
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Answer every fitting question out of fold and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, nargs="+", required=True)
+    parser.add_argument("--unaccented", action="store_true", help="also each Vietnamese question without diacritics")
+    parser.add_argument("--negatives", action="store_true", help="also each question without its gold source")
+    parser.add_argument("--max-false-abstain", type=float, default=0.02)
+    parser.add_argument("--retrieval-cache", type=Path, default=None)
+    parser.add_argument("--misses", type=Path, default=None, help="write each missed question here (JSONL)")
+    parser.add_argument("--out", type=Path, default=None, help="write the table here (JSON)")
+    args = parser.parse_args(argv)
+    from ..retrieval.faiss import FaissBackend
+
+    qa = QA.open(args.corpus, args.index, backend=FaissBackend)
+    started = time.perf_counter()
+    items = [dict(q, _file=path.stem) for path in args.questions for q in load_questions(path)]
+    cache = read_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation)
+    data = list(examples(qa, items, args.unaccented, cache))
+    if args.retrieval_cache:
+        write_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation, cache)
+    names = [ex.item["_file"] + ("/unaccented" if ex.query.question != ex.item["question"] else "") for ex in data]
+    found = list(outcomes(qa, data, names, args.negatives, args.max_false_abstain))
+    table = tally(found)
+    print(f"{len(data)} questions answered out of fold in {time.perf_counter() - started:.0f} s\n")
+    print(f"{'file':28s} {'answerable':>10s} {'sentence':>8s} {'span':>6s} {'false abst':>10s} "
+          f"{'unanswerable':>12s} {'abstain':>7s}")
+    for name in sorted(table, key=lambda n: (n == "all", n)):
+        row = table[name]
+        print(f"{name:28s} {row['answerable']:10d} {row['sentence']:8.3f} {row['span']:6.3f} "
+              f"{row['false_abstain']:10.3f} {row['unanswerable']:12d} {row['abstain']:7.3f}")
+    if args.out:
+        args.out.write_text(json.dumps(table, indent=1), encoding="utf-8")
+    if args.misses:
+        args.misses.write_text("".join(
+            json.dumps({"file": o.name, "id": o.question_id, "sentence_right": o.sentence_right,
+                        "abstained": o.abstained, "span": o.span, "sentence": o.sentence}, ensure_ascii=False) + "\n"
+            for o in found if o.answerable and not o.span_right), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Out-of-fold measures of the answer layer: the table, and a whole run on the dev set."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from helpers import DATA
+
+from qa_bot.evaluation import fit, oof
+
+
+def _outcome(name: str, answerable: bool, sentence: bool = False, span: bool = False,
+             abstained: bool = False) -> oof.Outcome:
+    return oof.Outcome(name, "q", answerable, sentence, span, abstained)
+
+
+def test_the_table_counts_an_abstention_on_an_answerable_question_as_a_miss():
+    found = [_outcome("uit", True, True, True), _outcome("uit", True, True, False),
+             _outcome("uit", True, True, True, abstained=True), _outcome("uit", True),
+             _outcome("domain", False, abstained=True), _outcome("domain", False), _outcome("domain", True, True, True)]
+    table = oof.tally(found)
+    assert table["uit"] == {"answerable": 4, "sentence": 0.5, "span": 0.25, "false_abstain": 0.25,
+                            "unanswerable": 0, "abstain": table["uit"]["abstain"]}
+    assert math.isnan(table["uit"]["abstain"])  # no unanswerable question to abstain on
+    assert table["domain"]["abstain"] == 0.5 and table["domain"]["span"] == 1.0
+    assert table["all"]["answerable"] == 5 and table["all"]["unanswerable"] == 2
+    assert table["all"]["span"] == pytest.approx(2 / 5)  # the abstained right span counts as a miss
+
+
+@pytest.mark.slow  # ~10 s: five folds of rankers and confidence models on the dev questions
+def test_every_dev_question_is_answered_by_models_fitted_without_it(fake_qa):
+    pytest.importorskip("sklearn")
+    items = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    data = list(fit.examples(fake_qa, items))
+    found = list(oof.outcomes(fake_qa, data, ["dev"] * len(data)))
+    assert sorted(o.question_id for o in found) == sorted(str(q["id"]) for q in items)
+    table = oof.tally(found)
+    assert table["dev"]["answerable"] == sum(1 for ex in data if ex.answerable) > 30
+    assert 0.3 < table["dev"]["sentence"] <= 1.0 and table["dev"]["span"] <= table["dev"]["sentence"]
