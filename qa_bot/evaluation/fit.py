@@ -44,8 +44,9 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "RankerRows", "examples", "fit_linear", "fit_models", "fit_ranker", "fit_tree_ranker", "main",
-           "read_retrieval_cache", "trees_from_lightgbm", "write_retrieval_cache"]
+__all__ = ["Example", "RankerRows", "add_input_arguments", "examples", "fit_linear", "fit_models", "fit_ranker",
+           "fit_tree_ranker", "load_examples", "main", "read_retrieval_cache", "trees_from_lightgbm",
+           "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
 TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
@@ -420,34 +421,47 @@ def write_retrieval_cache(path: Path, generation: str, cache: dict) -> None:
     path.write_text(json.dumps({"generation": generation, "questions": cache}), encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Fit the three answer models and write them as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments that say what to fit on: the index, the question files, which forms and negatives."""
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--questions", type=Path, nargs="+", required=True)
     parser.add_argument("--unaccented", action="store_true", help="also each Vietnamese question without diacritics")
     parser.add_argument("--negatives", action="store_true", help="also each question without its gold source")
-    parser.add_argument("--cv", type=int, default=0, help="report the cross-validated top-1 of both rankers")
-    parser.add_argument("--cv-c", type=float, nargs="*", default=None, help="regularisation values to compare")
     parser.add_argument("--max-false-abstain", type=float, default=0.02)
-    for ranked, default in (("sentence", "linear"), ("span", "trees")):
-        parser.add_argument(f"--{ranked}-model", choices=("trees", "linear"), default=default,
-                            help=f"gradient-boosted trees (LightGBM) or a linear ranker for the {ranked}s")
-    parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
     parser.add_argument("--retrieval-cache", type=Path, default=None,
                         help="JSON file of each question's retrieval, reused while the index generation is the same")
-    args = parser.parse_args(argv)
+
+
+def load_examples(args: argparse.Namespace) -> tuple[QA, list[Example]]:
+    """The index `args` name and their questions with what retrieval finds for each (each item
+    keeps the name of its file as `_file`).
+    """
     from ..retrieval.faiss import FaissBackend
 
     qa = QA.open(args.corpus, args.index, backend=FaissBackend)
-    items = [q for path in args.questions for q in load_questions(path)]
+    items = [dict(q, _file=path.stem) for path in args.questions for q in load_questions(path)]
     started = time.perf_counter()
     cache = read_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation)
     data = list(examples(qa, items, args.unaccented, cache))
     if args.retrieval_cache:
         write_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation, cache)
     print(f"{len(data)} questions retrieved in {time.perf_counter() - started:.0f} s")
+    return qa, data
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fit the three answer models and write them as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_arguments(parser)
+    parser.add_argument("--cv", type=int, default=0, help="report the cross-validated top-1 of both rankers")
+    parser.add_argument("--cv-c", type=float, nargs="*", default=None, help="regularisation values to compare")
+    for ranked, default in (("sentence", "linear"), ("span", "trees")):
+        parser.add_argument(f"--{ranked}-model", choices=("trees", "linear"), default=default,
+                            help=f"gradient-boosted trees (LightGBM) or a linear ranker for the {ranked}s")
+    parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
+    args = parser.parse_args(argv)
+    qa, data = load_examples(args)
     models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c,
                         args.sentence_model, args.span_model)
     about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}

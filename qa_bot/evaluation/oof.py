@@ -37,12 +37,11 @@ from .fit import (
     _fold,
     _question_stem,
     _threshold,
-    examples,
+    add_input_arguments,
     fit_linear,
-    read_retrieval_cache,
-    write_retrieval_cache,
+    load_examples,
 )
-from .metrics import load_questions, span_correct
+from .metrics import span_correct
 
 __all__ = ["Outcome", "outcomes", "main", "tally"]
 
@@ -128,25 +127,12 @@ def tally(found: list[Outcome]) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> None:
     """Answer every fitting question out of fold and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, nargs="+", required=True)
-    parser.add_argument("--unaccented", action="store_true", help="also each Vietnamese question without diacritics")
-    parser.add_argument("--negatives", action="store_true", help="also each question without its gold source")
-    parser.add_argument("--max-false-abstain", type=float, default=0.02)
-    parser.add_argument("--retrieval-cache", type=Path, default=None)
+    add_input_arguments(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write each missed question here (JSONL)")
     parser.add_argument("--out", type=Path, default=None, help="write the table here (JSON)")
     args = parser.parse_args(argv)
-    from ..retrieval.faiss import FaissBackend
-
-    qa = QA.open(args.corpus, args.index, backend=FaissBackend)
     started = time.perf_counter()
-    items = [dict(q, _file=path.stem) for path in args.questions for q in load_questions(path)]
-    cache = read_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation)
-    data = list(examples(qa, items, args.unaccented, cache))
-    if args.retrieval_cache:
-        write_retrieval_cache(args.retrieval_cache, qa.index.manifest.generation, cache)
+    qa, data = load_examples(args)
     names = [ex.item["_file"] + ("/unaccented" if ex.query.question != ex.item["question"] else "") for ex in data]
     found = list(outcomes(qa, data, names, args.negatives, args.max_false_abstain))
     table = tally(found)
