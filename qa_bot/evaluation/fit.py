@@ -44,8 +44,8 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "RankerRows", "add_input_arguments", "examples", "fit_linear", "fit_models", "fit_ranker",
-           "fit_tree_ranker", "load_examples", "main", "read_retrieval_cache", "trees_from_lightgbm",
+__all__ = ["Example", "Fold", "RankerRows", "add_input_arguments", "examples", "fit_linear", "fit_models", "fit_ranker",
+           "fit_tree_ranker", "load_examples", "main", "out_of_fold", "read_retrieval_cache", "trees_from_lightgbm",
            "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
@@ -357,6 +357,31 @@ class RankerRows:
             placeholder, 0.0, {})
 
 
+@dataclass
+class Fold:
+    """One fold of the questions: which ones, the rankers fitted without them, and the confidence
+    rows (features, labels, weights) of the answers those rankers choose for them.
+    """
+
+    questions: list[int]
+    rankers: AnswerModels
+    confidence: tuple[list, list, list]
+
+
+def out_of_fold(qa: QA, data: list[Example], ranked: RankerRows, negatives: bool, sentence_model: str = "linear",
+                span_model: str = "trees") -> list[Fold]:
+    """CONFIDENCE_FOLDS folds by question (every form of a question in one), each answered by
+    rankers fitted on the others.
+    """
+    fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
+    folds = []
+    for number in range(CONFIDENCE_FOLDS):
+        questions = [n for n, f in enumerate(fold_of) if f == number]
+        rankers = ranked.fitted_without(set(questions), sentence_model, span_model)
+        folds.append(Fold(questions, rankers, _confidence_rows(qa, [data[n] for n in questions], rankers, negatives)))
+    return folds
+
+
 def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
                cv: int = 0, cv_c: list[float] | None = None, sentence_model: str = "linear",
                span_model: str = "trees") -> AnswerModels:
@@ -377,21 +402,11 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
         print(f"cross-validated top-1 ({sentence_model} / {span_model}, C={c}): sentence {sentences:.3f}, "
               f"span in the right sentence {spans:.3f}")
 
-    def rankers(left_out: set[int]) -> AnswerModels:
-        return ranked.fitted_without(left_out, sentence_model, span_model)
-
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)
-    fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
-    rows, labels, weights = [], [], []
-    for number in range(CONFIDENCE_FOLDS):
-        held_out = {n for n, f in enumerate(fold_of) if f == number}
-        fold_rows, fold_labels, fold_weights = _confidence_rows(qa, [data[n] for n in sorted(held_out)],
-                                                                rankers(held_out), negatives)
-        rows += fold_rows
-        labels += fold_labels
-        weights += fold_weights
-    final = rankers(set())
+    folds = out_of_fold(qa, data, ranked, negatives, sentence_model, span_model)
+    rows, labels, weights = ([row for fold in folds for row in fold.confidence[i]] for i in range(3))
+    final = ranked.fitted_without(set(), sentence_model, span_model)
     confidence = fit_linear(rows, labels, weights=weights)
     threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),

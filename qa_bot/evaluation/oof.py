@@ -29,17 +29,14 @@ from ..answer.select import choose, confidence_features
 from ..pipeline import QA
 from ..question.facets import place_names
 from .fit import (
-    CONFIDENCE_FOLDS,
     Example,
     RankerRows,
-    _confidence_rows,
     _contains,
-    _fold,
-    _question_stem,
     _threshold,
     add_input_arguments,
     fit_linear,
     load_examples,
+    out_of_fold,
 )
 from .metrics import span_correct
 
@@ -81,20 +78,14 @@ def _answer(qa: QA, ex: Example, models: AnswerModels) -> tuple[float, bool, boo
 def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = True,
              max_false_abstain: float = 0.02) -> Iterator[Outcome]:
     """Each question of `data` (from the file `names` says) answered by models fitted without its fold."""
-    rows = RankerRows.of(qa, data)
-    fold_of = [_fold(_question_stem(ex.item), CONFIDENCE_FOLDS) for ex in data]
-    rankers = [rows.fitted_without({n for n, f in enumerate(fold_of) if f == k}) for k in range(CONFIDENCE_FOLDS)]
-    confidence_rows = []  # per fold: its answers' confidence rows, labels and weights
-    for k in range(CONFIDENCE_FOLDS):
-        confidence_rows.append(_confidence_rows(qa, [ex for ex, f in zip(data, fold_of, strict=True) if f == k],
-                                                rankers[k], negatives))
-    for k in range(CONFIDENCE_FOLDS):
-        train = [part for j, part in enumerate(confidence_rows) if j != k]
+    folds = out_of_fold(qa, data, RankerRows.of(qa, data), negatives)
+    for fold in folds:
+        train = [other.confidence for other in folds if other is not fold]
         features, labels, weights = ([row for part in train for row in part[i]] for i in range(3))
         confidence = fit_linear(features, labels, weights=weights)
         threshold = _threshold(confidence.probability(features), [bool(x) for x in labels], max_false_abstain)
-        models = AnswerModels(rankers[k].sentence, rankers[k].span, confidence, threshold, {})
-        for n in (n for n, f in enumerate(fold_of) if f == k):
+        models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {})
+        for n in fold.questions:
             score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
             yield Outcome(names[n], str(data[n].item.get("id", "")), data[n].answerable, sentence_right,
                           span_right, score < threshold, span, sentence)
