@@ -389,16 +389,15 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     cross-validated top-1 of both rankers first. Each ranker is "trees" or "linear".
     """
     ranked = RankerRows.of(qa, data)
-    sentence_rows, sentence_labels, span_rows, span_labels, groups, span_groups = (
-        ranked.sentence_rows, ranked.sentence_labels, ranked.span_rows, ranked.span_labels, ranked.groups,
-        ranked.span_groups)
-    print(f"{len(sentence_rows)} sentences ({sum(sentence_labels)} hold an answer), "
-          f"{len(span_rows)} spans ({sum(span_labels)} right)")
-    sentence_stems = [_question_stem(data[g].item) for g in groups]
-    span_stems = [sentence_stems[row - 1] for row in span_groups]
+    print(f"{len(ranked.sentence_rows)} sentences ({sum(ranked.sentence_labels)} hold an answer), "
+          f"{len(ranked.span_rows)} spans ({sum(ranked.span_labels)} right)")
+    sentence_stems = [_question_stem(data[g].item) for g in ranked.groups]
+    span_stems = [sentence_stems[row - 1] for row in ranked.span_groups]
     for c in (cv_c or [C]) if cv else []:
-        sentences = _cv_top1(sentence_rows, sentence_labels, groups, cv, _ranker(sentence_model, c), sentence_stems)
-        spans = _cv_top1(span_rows, span_labels, span_groups, cv, _ranker(span_model, c), span_stems)
+        sentences = _cv_top1(ranked.sentence_rows, ranked.sentence_labels, ranked.groups, cv,
+                             _ranker(sentence_model, c), sentence_stems)
+        spans = _cv_top1(ranked.span_rows, ranked.span_labels, ranked.span_groups, cv, _ranker(span_model, c),
+                         span_stems)
         print(f"cross-validated top-1 ({sentence_model} / {span_model}, C={c}): sentence {sentences:.3f}, "
               f"span in the right sentence {spans:.3f}")
 
@@ -409,8 +408,8 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     final = ranked.fitted_without(set(), sentence_model, span_model)
     confidence = fit_linear(rows, labels, weights=weights)
     threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
-    about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(sentence_rows),
-             "span_rows": len(span_rows), "confidence_rows": len(rows), "negatives": negatives,
+    about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(ranked.sentence_rows),
+             "span_rows": len(ranked.span_rows), "confidence_rows": len(rows), "negatives": negatives,
              "max_false_abstain": max_false_abstain, "c": C, "confidence_folds": CONFIDENCE_FOLDS,
              "confidence_weights": {"unanswerable": UNANSWERABLE_WEIGHT, "without_source": WITHOUT_SOURCE_WEIGHT},
              "sentence_model": sentence_model,

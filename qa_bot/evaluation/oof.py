@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..answer.model import AnswerModels
-from ..answer.select import choose, confidence_features
+from ..answer.select import choose
 from ..pipeline import QA
 from ..question.facets import place_names
 from .fit import (
@@ -64,14 +64,11 @@ def _answer(qa: QA, ex: Example, models: AnswerModels) -> tuple[float, bool, boo
     choice = choose(ex.query, ex.hits, qa.index.documents, qa.index.vocabulary, place_names(), qa.index.sentences,
                     ex.vector, models=models, threshold=-1.0, chunks=qa.index.chunks)
     answer = choice.answer
-    if answer is None or not choice.spans:
+    if answer is None:
         return 0.0, False, False, "", ""
-    ranked = sorted(choice.sentences, key=lambda c: -c.logit)
-    span = max(choice.spans, key=lambda s: s.logit)
-    confidence = float(models.confidence.probability([confidence_features(ex.query, ranked, span)])[0])
     if not ex.answerable:
-        return confidence, False, False, answer.span, answer.sentence
-    return (confidence, _contains(answer.sentence, ex.gold), span_correct({"span": answer.span}, ex.gold),
+        return choice.confidence, False, False, answer.span, answer.sentence
+    return (choice.confidence, _contains(answer.sentence, ex.gold), span_correct({"span": answer.span}, ex.gold),
             answer.span, answer.sentence)
 
 
