@@ -31,6 +31,24 @@ def place_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def _renamed() -> dict[str, frozenset[str]]:
+    """Provinces the 2025 reform only renamed (`Thừa Thiên Huế` became `Huế`, a name no province
+    had before): each name → both names, one place at any date. A province that absorbed others
+    (`Tuyên Quang` took in `Hà Giang`) is another place than each of them before the merger.
+    """
+    records = {record["name"]: record for record in load_provinces()}
+    predecessors: dict[str, list[str]] = {}
+    for record in records.values():
+        if record.get("merged_into"):
+            predecessors.setdefault(record["merged_into"], []).append(record["name"])
+    renamed = {}
+    for new, (old, *others) in predecessors.items():
+        if not others and not records.get(new, {}).get("before_2025", True):
+            renamed[new] = renamed[old] = frozenset((new, old))
+    return renamed
+
+
 @lru_cache(maxsize=4096)
 def _provinces_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name, _, _ in find_provinces(text)))
@@ -53,8 +71,8 @@ class Facets:
             return False
         province = document_province(doc)
         if province is not None:
-            return province not in self.provinces and not self._merged_into(province, str(doc.meta.get("date") or ""))
-        return not any(p in self.provinces for p in _provinces_in(doc.text))
+            return not self._names(province) and not self._merged_into(province, str(doc.meta.get("date") or ""))
+        return not any(self._names(p) for p in _provinces_in(doc.text))
 
     def excludes_facets(self, facets: DocumentFacets) -> bool:
         """`excludes` read from a document's facets (worked out at build time) instead of its text."""
@@ -64,8 +82,12 @@ class Facets:
         if not self.provinces:
             return False
         if facets.province is not None:
-            return facets.province not in self.provinces and not self._merged_into(facets.province, facets.date)
-        return not any(p in self.provinces for p in facets.provinces_named)
+            return not self._names(facets.province) and not self._merged_into(facets.province, facets.date)
+        return not any(self._names(p) for p in facets.provinces_named)
+
+    def _names(self, province: str) -> bool:
+        """Whether the question names `province`, or the name it was renamed to or from."""
+        return any(name in self.provinces for name in _renamed().get(province, (province,)))
 
     def _too_early(self, doc: Document) -> bool:
         year = str(doc.meta.get("date") or "")[:4]

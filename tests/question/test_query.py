@@ -191,3 +191,15 @@ def test_inflected_english_words_are_read_through_the_glossary_s_base_form():
     assert {"sáp nhập", "trễ hạn"} <= found  # 'mergers' → 'merger', 'delayed' → 'delay'
     assert "thai" in query.terms  # names stay as they are
 
+
+
+def test_a_province_renamed_in_2025_is_the_same_place_before_and_after():
+    hue_2022 = Document("a.txt", "Thừa Thiên Huế có 1.200 thủ tục.",
+                        {"province": "Thừa Thiên Huế", "date": "2022-05-01"})
+    assert not question_facets("app hue-s o Hue co bao nhieu luot tai?").excludes(hue_2022)
+    hue_2025 = Document("b.txt", "Huế có 1.300 thủ tục.", {"province": "Huế", "date": "2025-09-01"})
+    assert not question_facets("Thừa Thiên Huế có bao nhiêu thủ tục?").excludes(hue_2025)
+    # a province that absorbed another is not the same place as it before the merger
+    ha_giang_2023 = Document("c.txt", "Hà Giang có 1.565 thủ tục.", {"province": "Hà Giang", "date": "2023-12-01"})
+    assert question_facets("Tuyên Quang có bao nhiêu thủ tục?").excludes(ha_giang_2023)
+    assert question_facets("Đà Nẵng có bao nhiêu thủ tục?").excludes(hue_2022)
