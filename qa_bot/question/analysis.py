@@ -69,9 +69,22 @@ def question_kind(question: str) -> str:
     probe = text if accented else fold(text)
     for kind, cues in kind_cues():
         for cue in sorted(cues, key=len, reverse=True):
-            if _compiled(cue if accented else fold(cue)).search(probe):
+            if any(_asks_here(cue, probe, m.start()) for m in _compiled(cue if accented else fold(cue)).finditer(probe)):
                 return kind
     return "other"
+
+
+# English question words that also open relative and time clauses ('officials who filed …',
+# '… say when concluding …'): they ask only where a clause starts, after prepositions at most
+# ('Who …', 'By when …', 'Under Article 22, who …').
+_RELATIVE_WORDS = frozenset(("who", "whom", "whose", "when"))
+_CLAUSE_START = re.compile(r"(?:^|[,;:]\s*)(?:(?:and|but|so|or|then|by|since|until|till|from|to|for|with|of|at|on|in|"
+                           r"about|after|before)\s+)*$")
+
+
+def _asks_here(cue: str, text: str, start: int) -> bool:
+    """Whether the cue found at `start` of `text` asks (a relative word counts only at a clause's start)."""
+    return cue not in _RELATIVE_WORDS or bool(_CLAUSE_START.search(text[:start]))
 
 
 @lru_cache(maxsize=1)

@@ -68,6 +68,13 @@ def test_english_questions_get_vietnamese_terms_for_bm25():
         ("What is the maximum number of credits a student can register for?", "number"),
         ("Mức phạt tiền tối đa đối với hành vi này là gì?", "number"),
         ("What is the minimum score to pass a course?", "number"),
+        # 'who' and 'when' that open a relative or a time clause ask nothing
+        ("What action did Vinh Long take against officials who filed applications?", "entity"),
+        ("What did the vice chairwoman say when concluding the conference?", "quote"),
+        ("What happens to a student who breaks the law?", "entity"),
+        ("By when does An Giang plan to extend its virtual assistant?", "date"),
+        ("Under Article 22, who must perform civil transactions on behalf of a person who lost capacity?", "person"),
+        ("Who manages the estate when the will names no administrator?", "person"),
     ],
 )
 def test_question_types(question, kind):
