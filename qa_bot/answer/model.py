@@ -6,7 +6,8 @@ features, coefficients and an intercept) or gradient-boosted trees (`TreeModel`)
 
 - `sentence`: how likely a sentence of the top passages holds the answer;
 - `span`: how likely a candidate span of the chosen sentence holds it;
-- `confidence`: how likely the chosen answer is right, for abstention (`threshold`).
+- `confidence`: how likely the chosen answer is right, for abstention (`threshold`, and
+  `thresholds` per language: each at the same false-abstain bound on that language's questions).
 
 They are fitted on training questions by `qa_bot.evaluation.fit` (scikit-learn and
 LightGBM, the `[fit]` extra); the product needs neither, and never unpickles.
@@ -14,7 +15,7 @@ LightGBM, the `[fit]` extra); the product needs neither, and never unpickles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 import numpy as np
@@ -181,17 +182,25 @@ class AnswerModels:
     confidence: LinearModel
     threshold: float
     about: dict
+    thresholds: dict[str, float] = field(default_factory=dict)  # per language ("vi", "vi-noaccent", "en")
 
     @classmethod
     def from_dict(cls, data: dict) -> AnswerModels:
         """The models recorded in `data`."""
+        thresholds = {language: float(t) for language, t in data.get("thresholds", {}).items()}
         return cls(model_from_dict(data["sentence"]), model_from_dict(data["span"]),
-                   LinearModel.from_dict(data["confidence"]), float(data["threshold"]), data.get("about", {}))
+                   LinearModel.from_dict(data["confidence"]), float(data["threshold"]), data.get("about", {}),
+                   thresholds)
 
     def to_dict(self) -> dict:
         """The JSON form (what `answer_model.json` holds)."""
-        return {"about": self.about, "threshold": self.threshold, "sentence": self.sentence.to_dict(),
-                "span": self.span.to_dict(), "confidence": self.confidence.to_dict()}
+        return {"about": self.about, "threshold": self.threshold, "thresholds": self.thresholds,
+                "sentence": self.sentence.to_dict(), "span": self.span.to_dict(),
+                "confidence": self.confidence.to_dict()}
+
+    def threshold_for(self, language: str) -> float:
+        """The confidence below which a question in `language` is not answered."""
+        return self.thresholds.get(language, self.threshold)
 
 
 @cache

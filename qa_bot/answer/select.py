@@ -326,7 +326,7 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     span = replace(span, span=with_full_stop(best.text.text, span.span))
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None
-    if confidence >= (models.threshold if threshold is None else threshold):
+    if confidence >= (models.threshold_for(query.language) if threshold is None else threshold):
         value = answer_value(query, best.text.text, spans, span)
         answer = _answer(documents[best.hit.chunk.source], best, span, confidence, value)
     return Choice(answer, _rerank(hits, sentences), confidence, sentences, spans)

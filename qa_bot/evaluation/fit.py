@@ -27,7 +27,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +45,8 @@ from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
 __all__ = ["Example", "Fold", "RankerRows", "add_input_arguments", "examples", "fit_linear", "fit_models", "fit_ranker",
-           "fit_tree_ranker", "load_examples", "main", "out_of_fold", "read_retrieval_cache", "trees_from_lightgbm",
-           "write_retrieval_cache"]
+           "fit_tree_ranker", "load_examples", "main", "out_of_fold", "read_retrieval_cache", "thresholds",
+           "trees_from_lightgbm", "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
 TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
@@ -59,6 +59,7 @@ CONFIDENCE_FOLDS = 5
 # (chosen leave-one-set-out on the three synthetic sets' unanswerable questions, docs/quality.md)
 UNANSWERABLE_WEIGHT = 10.0
 WITHOUT_SOURCE_WEIGHT = 0.3
+MIN_LANGUAGE_ROWS = 100  # answerable questions a language needs for a threshold of its own
 Ranker = Callable[[list[dict[str, float]], list[int], list[int]], Model]
 
 
@@ -245,14 +246,14 @@ def _sentence_and_span_rows(qa: QA, data: list[Example]) -> tuple[list, list, li
 
 
 def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels,
-                     negatives: bool) -> tuple[list, list, list]:
+                     negatives: bool) -> tuple[list, list, list, list]:
     """One row per question: the chosen answer's confidence features, labelled by whether the
     documents retrieved hold the answer (abstaining on an answerable question is a miss even
-    when the answer found is wrong), and its weight. With `negatives`, each answerable question
-    is asked again over its hits without the gold source, a negative when none of them holds a
-    gold answer.
+    when the answer found is wrong), its weight and the question's language. With `negatives`,
+    each answerable question is asked again over its hits without the gold source, a negative
+    when none of them holds a gold answer.
     """
-    rows, labels, weights = [], [], []
+    rows, labels, weights, languages = [], [], [], []
     for ex in data:
         runs = [(ex.hits, ex.answerable, 1.0 if ex.answerable else UNANSWERABLE_WEIGHT)]
         if negatives and ex.answerable:
@@ -270,7 +271,8 @@ def _confidence_rows(qa: QA, data: list[Example], models: AnswerModels,
             rows.append(confidence_features(ex.query, ranked, span))
             labels.append(int(holds_answer))
             weights.append(weight)
-    return rows, labels, weights
+            languages.append(ex.query.language)
+    return rows, labels, weights, languages
 
 
 def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abstain: float) -> float:
@@ -279,6 +281,20 @@ def _threshold(probabilities: np.ndarray, answerable: list[bool], max_false_abst
     if len(held) == 0:
         return 0.5
     return float(held[int(np.floor(max_false_abstain * len(held)))])
+
+
+def thresholds(probabilities: np.ndarray, answerable: list[bool], languages: list[str],
+               max_false_abstain: float) -> tuple[float, dict[str, float]]:
+    """The threshold over all questions and one per language with at least MIN_LANGUAGE_ROWS
+    answerable questions, each abstaining on at most `max_false_abstain` of them.
+    """
+    by_language = {}
+    for language in sorted(set(languages)):
+        mine = np.asarray([lang == language for lang in languages])
+        if sum(a for a, m in zip(answerable, mine, strict=True) if m) >= MIN_LANGUAGE_ROWS:
+            by_language[language] = _threshold(probabilities[mine], [a for a, m in zip(answerable, mine, strict=True)
+                                                                     if m], max_false_abstain)
+    return _threshold(probabilities, answerable, max_false_abstain), by_language
 
 
 def _question_stem(item: dict) -> str:
@@ -360,12 +376,12 @@ class RankerRows:
 @dataclass
 class Fold:
     """One fold of the questions: which ones, the rankers fitted without them, and the confidence
-    rows (features, labels, weights) of the answers those rankers choose for them.
+    rows (features, labels, weights, languages) of the answers those rankers choose for them.
     """
 
     questions: list[int]
     rankers: AnswerModels
-    confidence: tuple[list, list, list]
+    confidence: tuple[list, list, list, list]
 
 
 def out_of_fold(qa: QA, data: list[Example], ranked: RankerRows, negatives: bool, sentence_model: str = "linear",
@@ -404,17 +420,18 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)
     folds = out_of_fold(qa, data, ranked, negatives, sentence_model, span_model)
-    rows, labels, weights = ([row for fold in folds for row in fold.confidence[i]] for i in range(3))
+    rows, labels, weights, languages = ([row for fold in folds for row in fold.confidence[i]] for i in range(4))
     final = ranked.fitted_without(set(), sentence_model, span_model)
     confidence = fit_linear(rows, labels, weights=weights)
-    threshold = _threshold(confidence.probability(rows), [bool(x) for x in labels], max_false_abstain)
+    threshold, by_language = thresholds(confidence.probability(rows), [bool(x) for x in labels], languages,
+                                        max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(ranked.sentence_rows),
              "span_rows": len(ranked.span_rows), "confidence_rows": len(rows), "negatives": negatives,
              "max_false_abstain": max_false_abstain, "c": C, "confidence_folds": CONFIDENCE_FOLDS,
              "confidence_weights": {"unanswerable": UNANSWERABLE_WEIGHT, "without_source": WITHOUT_SOURCE_WEIGHT},
              "sentence_model": sentence_model,
              "span_model": span_model, "trees": TREE_PARAMS}
-    return AnswerModels(final.sentence, final.span, confidence, threshold, about)
+    return AnswerModels(final.sentence, final.span, confidence, threshold, about, by_language)
 
 
 def read_retrieval_cache(path: Path | None, generation: str) -> dict:
@@ -479,9 +496,10 @@ def main(argv: list[str] | None = None) -> None:
     models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c,
                         args.sentence_model, args.span_model)
     about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}
-    result = AnswerModels(models.sentence, models.span, models.confidence, models.threshold, about)
+    result = replace(models, about=about)
     args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"threshold {models.threshold:.3f}; written to {args.out}")
+    per_language = ", ".join(f"{language} {t:.3f}" for language, t in models.thresholds.items())
+    print(f"threshold {models.threshold:.3f} ({per_language}); written to {args.out}")
 
 
 if __name__ == "__main__":

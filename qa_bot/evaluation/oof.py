@@ -32,11 +32,11 @@ from .fit import (
     Example,
     RankerRows,
     _contains,
-    _threshold,
     add_input_arguments,
     fit_linear,
     load_examples,
     out_of_fold,
+    thresholds,
 )
 from .metrics import span_correct
 
@@ -78,14 +78,15 @@ def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = Tr
     folds = out_of_fold(qa, data, RankerRows.of(qa, data), negatives)
     for fold in folds:
         train = [other.confidence for other in folds if other is not fold]
-        features, labels, weights = ([row for part in train for row in part[i]] for i in range(3))
+        features, labels, weights, languages = ([row for part in train for row in part[i]] for i in range(4))
         confidence = fit_linear(features, labels, weights=weights)
-        threshold = _threshold(confidence.probability(features), [bool(x) for x in labels], max_false_abstain)
-        models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {})
+        threshold, by_language = thresholds(confidence.probability(features), [bool(x) for x in labels], languages,
+                                            max_false_abstain)
+        models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {}, by_language)
         for n in fold.questions:
             score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
             yield Outcome(names[n], str(data[n].item.get("id", "")), data[n].answerable, sentence_right,
-                          span_right, score < threshold, span, sentence)
+                          span_right, score < models.threshold_for(data[n].query.language), span, sentence)
 
 
 def tally(found: list[Outcome]) -> dict[str, dict[str, float]]:

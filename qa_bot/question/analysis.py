@@ -72,7 +72,8 @@ def question_kind(question: str) -> str:
     probe = text if accented else fold(text)
     for kind, cues in kind_cues():
         for cue in sorted(cues, key=len, reverse=True):
-            if any(_asks_here(cue, probe, m.start()) for m in _compiled(cue if accented else fold(cue)).finditer(probe)):
+            pattern = _compiled(cue if accented else fold(cue))
+            if any(_asks_here(cue, probe, m.start()) for m in pattern.finditer(probe)):
                 return kind
     return "other"
 
@@ -148,6 +149,15 @@ class Query:
     def aligned(self) -> str:
         """The question as a sentence is aligned with: an English one with its Vietnamese terms in place."""
         return self.in_place or self.matching
+
+    @property
+    def language(self) -> str:
+        """What the question is typed in, as the question sets label it: "en", "vi-noaccent"
+        (Vietnamese without diacritics) or "vi".
+        """
+        if self.english:
+            return "en"
+        return "vi" if _has_diacritics(self.question) else "vi-noaccent"
 
     @property
     def restored(self) -> str | None:

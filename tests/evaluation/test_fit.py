@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from helpers import DATA
 
-from qa_bot.answer.model import AnswerModels
+from qa_bot.answer.model import AnswerModels, answer_models
 from qa_bot.evaluation import fit
 
 
@@ -84,6 +84,20 @@ def test_the_threshold_keeps_false_abstentions_under_the_bound():
     probabilities = np.linspace(0.01, 0.99, 100)
     threshold = fit._threshold(probabilities, [True] * 100, max_false_abstain=0.05)
     assert np.mean(probabilities < threshold) <= 0.05 < np.mean(probabilities <= threshold + 0.02)
+
+
+def test_each_language_with_enough_questions_gets_a_threshold_at_the_same_bound():
+    rng = np.random.default_rng(0)
+    probabilities = np.r_[rng.uniform(0.3, 1.0, 200), rng.uniform(0.0, 0.7, 200), rng.uniform(0.0, 1.0, 20)]
+    languages = ["vi"] * 200 + ["en"] * 200 + ["vi-noaccent"] * 20
+    overall, by_language = fit.thresholds(probabilities, [True] * 420, languages, max_false_abstain=0.05)
+    assert set(by_language) == {"vi", "en"}, "20 questions are too few for a threshold of their own"
+    assert by_language["vi"] > overall > by_language["en"]
+    for language, threshold in by_language.items():
+        mine = probabilities[[lang == language for lang in languages]]
+        assert np.mean(mine < threshold) <= 0.05
+    models = AnswerModels.from_dict({**answer_models().to_dict(), "threshold": overall, "thresholds": by_language})
+    assert models.threshold_for("en") == by_language["en"] and models.threshold_for("vi-noaccent") == overall
 
 
 @pytest.mark.slow  # ~25 s: every dev question's candidates, two rankers and a confidence model

@@ -222,3 +222,12 @@ def test_a_province_renamed_in_2025_is_the_same_place_before_and_after():
     ha_giang_2023 = Document("c.txt", "Hà Giang có 1.565 thủ tục.", {"province": "Hà Giang", "date": "2023-12-01"})
     assert question_facets("Tuyên Quang có bao nhiêu thủ tục?").excludes(ha_giang_2023)
     assert question_facets("Đà Nẵng có bao nhiêu thủ tục?").excludes(hue_2022)
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Hà Giang có bao nhiêu thủ tục?", "vi"),
+    ("ha giang co bao nhieu thu tuc", "vi-noaccent"),
+    ("How many procedures does Ha Giang have?", "en"),
+])
+def test_a_question_s_language_is_read_as_the_question_sets_label_it(question, language):
+    assert analyze(question).language == language
