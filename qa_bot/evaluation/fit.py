@@ -288,12 +288,12 @@ def thresholds(probabilities: np.ndarray, answerable: list[bool], languages: lis
     """The threshold over all questions and one per language with at least MIN_LANGUAGE_ROWS
     answerable questions, each abstaining on at most `max_false_abstain` of them.
     """
+    held, spoken = np.asarray(answerable, dtype=bool), np.asarray(languages)
     by_language = {}
     for language in sorted(set(languages)):
-        mine = np.asarray([lang == language for lang in languages])
-        if sum(a for a, m in zip(answerable, mine, strict=True) if m) >= MIN_LANGUAGE_ROWS:
-            by_language[language] = _threshold(probabilities[mine], [a for a, m in zip(answerable, mine, strict=True)
-                                                                     if m], max_false_abstain)
+        mine = spoken == language
+        if held[mine].sum() >= MIN_LANGUAGE_ROWS:
+            by_language[language] = _threshold(probabilities[mine], list(held[mine]), max_false_abstain)
     return _threshold(probabilities, answerable, max_false_abstain), by_language
 
 
