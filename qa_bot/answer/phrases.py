@@ -126,7 +126,7 @@ class Slot:
 
 
 def _question_words() -> list[list[str]]:
-    cues = [cue for _, kind in kind_cues() for cue in kind if "…" not in cue]  # a word-for-word cue
+    cues = [cue for _, kind in kind_cues() for cue in kind]
     return sorted((fold(c.lower()).split() for c in cues), key=len, reverse=True)
 
 

@@ -43,11 +43,8 @@ def _has_diacritics(text: str) -> bool:
 
 @lru_cache(maxsize=16_384)  # the glossary's ~3,500 phrases, the question cues, the abbreviations
 def _compiled(phrase: str) -> re.Pattern:
-    """`phrase` as whole words, case-insensitive; a ' … ' in it stands for one to four syllables
-    ('những … nào': 'những kênh nào', 'những đơn vị hành chính nào').
-    """
-    body = r"(?:\s+[^\W_]+){1,4}\s+".join(re.escape(part) for part in phrase.split(" … "))
-    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])", re.IGNORECASE)
+    """`phrase` as whole words, case-insensitive."""
+    return re.compile(r"(?<![^\W_])" + re.escape(phrase) + r"(?![^\W_])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
