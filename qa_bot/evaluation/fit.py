@@ -44,9 +44,9 @@ from ..schema import Hit
 from ..text import fold
 from .metrics import load_questions, normalize_for_scoring, span_correct
 
-__all__ = ["Example", "Fold", "RankerRows", "add_input_arguments", "examples", "fit_linear", "fit_models", "fit_ranker",
-           "fit_tree_ranker", "load_examples", "main", "out_of_fold", "read_retrieval_cache", "thresholds",
-           "trees_from_lightgbm", "write_retrieval_cache"]
+__all__ = ["Example", "Fold", "RankerRows", "add_input_arguments", "examples", "fit_confidence", "fit_linear",
+           "fit_models", "fit_ranker", "fit_tree_ranker", "load_examples", "main", "out_of_fold",
+           "read_retrieval_cache", "thresholds", "trees_from_lightgbm", "write_retrieval_cache"]
 
 C = 1.0  # inverse L2 strength of every linear model
 TREE_PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
@@ -384,6 +384,16 @@ class Fold:
     confidence: tuple[list, list, list, list]
 
 
+def fit_confidence(folds: list[Fold], max_false_abstain: float) -> tuple[LinearModel, float, dict[str, float]]:
+    """The confidence model fitted on the pooled confidence rows of `folds`, with its threshold over
+    all questions and per language.
+    """
+    rows, labels, weights, languages = ([row for fold in folds for row in fold.confidence[i]] for i in range(4))
+    confidence = fit_linear(rows, labels, weights=weights)
+    return confidence, *thresholds(confidence.probability(rows), [bool(x) for x in labels], languages,
+                                   max_false_abstain)
+
+
 def out_of_fold(qa: QA, data: list[Example], ranked: RankerRows, negatives: bool, sentence_model: str = "linear",
                 span_model: str = "trees") -> list[Fold]:
     """CONFIDENCE_FOLDS folds by question (every form of a question in one), each answered by
@@ -420,13 +430,11 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)
     folds = out_of_fold(qa, data, ranked, negatives, sentence_model, span_model)
-    rows, labels, weights, languages = ([row for fold in folds for row in fold.confidence[i]] for i in range(4))
     final = ranked.fitted_without(set(), sentence_model, span_model)
-    confidence = fit_linear(rows, labels, weights=weights)
-    threshold, by_language = thresholds(confidence.probability(rows), [bool(x) for x in labels], languages,
-                                        max_false_abstain)
+    confidence, threshold, by_language = fit_confidence(folds, max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(ranked.sentence_rows),
-             "span_rows": len(ranked.span_rows), "confidence_rows": len(rows), "negatives": negatives,
+             "span_rows": len(ranked.span_rows), "confidence_rows": sum(len(f.confidence[0]) for f in folds),
+             "negatives": negatives,
              "max_false_abstain": max_false_abstain, "c": C, "confidence_folds": CONFIDENCE_FOLDS,
              "confidence_weights": {"unanswerable": UNANSWERABLE_WEIGHT, "without_source": WITHOUT_SOURCE_WEIGHT},
              "sentence_model": sentence_model,

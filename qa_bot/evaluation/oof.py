@@ -33,10 +33,9 @@ from .fit import (
     RankerRows,
     _contains,
     add_input_arguments,
-    fit_linear,
+    fit_confidence,
     load_examples,
     out_of_fold,
-    thresholds,
 )
 from .metrics import span_correct
 
@@ -77,11 +76,8 @@ def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = Tr
     """Each question of `data` (from the file `names` says) answered by models fitted without its fold."""
     folds = out_of_fold(qa, data, RankerRows.of(qa, data), negatives)
     for fold in folds:
-        train = [other.confidence for other in folds if other is not fold]
-        features, labels, weights, languages = ([row for part in train for row in part[i]] for i in range(4))
-        confidence = fit_linear(features, labels, weights=weights)
-        threshold, by_language = thresholds(confidence.probability(features), [bool(x) for x in labels], languages,
-                                            max_false_abstain)
+        confidence, threshold, by_language = fit_confidence([other for other in folds if other is not fold],
+                                                            max_false_abstain)
         models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {}, by_language)
         for n in fold.questions:
             score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
