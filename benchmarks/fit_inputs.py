@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from quality import external_corpus, read_jsonl, write_jsonl  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-DOMAIN_SETS = {"fit_domain": "domain-fit", "fit_domain2": "domain2", "fit_domain3": "domain3"}
+DOMAIN_SETS = {"fit_domain": "domain-fit", "fit_domain2": "domain2", "fit_domain3": "domain3", "fit_domain4": "domain4"}
 
 
 def english_forms(fitting: list[dict]) -> list[dict]:

@@ -2,8 +2,9 @@
 every evidence a span of its document, as `qa_bot.evaluation.fit` needs them.
 
 `fit_domain/` (24 short documents), `fit_domain2/` (24 more, other provinces and genres) and
-`fit_domain3/` (5 long reports, plans and regulations as PDF extraction leaves them); the fit reads
-each folder's documents from a pooled corpus that holds them as `fitdomain/`, `fitdomain2/`, `fitdomain3/`.
+`fit_domain3/` and `fit_domain4/` (5 long reports, plans and regulations as PDF extraction leaves them,
+each); the fit reads each folder's documents from a pooled corpus that holds them as `fitdomain/`,
+`fitdomain2/` … `fitdomain4/`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from qa_bot.ingest.extract import SUFFIXES
 
 DATA = Path(__file__).parents[1] / "data"
-FOLDERS = {"fit_domain": 300, "fit_domain2": 300, "fit_domain3": 120}  # folder → at least this many questions
+FOLDERS = {"fit_domain": 300, "fit_domain2": 300, "fit_domain3": 120, "fit_domain4": 150}  # folder → at least this many questions
 KINDS = {"number", "date", "entity", "person", "quote", "what", "why", "how", "list", "unanswerable"}
 MAX_SPAN = 120
 
