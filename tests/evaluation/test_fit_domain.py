@@ -2,9 +2,10 @@
 every evidence a span of its document, as `qa_bot.evaluation.fit` needs them.
 
 `fit_domain/` (24 short documents), `fit_domain2/` (24 more, other provinces and genres) and
-`fit_domain3/` and `fit_domain4/` (5 long reports, plans and regulations as PDF extraction leaves them,
-each); the fit reads each folder's documents from a pooled corpus that holds them as `fitdomain/`,
-`fitdomain2/` … `fitdomain4/`.
+`fit_domain3/` (5 long reports, plans and regulations as PDF extraction leaves them); the fit reads
+each folder's documents from a pooled corpus that holds them as `fitdomain/`, `fitdomain2/`, `fitdomain3/`.
+`fit_domain4/` (5 more long documents) is checked the same way but not fitted on: fitted on, it made
+the blind sets' answers worse; it is a development set of long documents (docs/quality.md).
 """
 
 from __future__ import annotations
