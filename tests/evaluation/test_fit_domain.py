@@ -21,7 +21,8 @@ import pytest
 from qa_bot.ingest.extract import SUFFIXES
 
 DATA = Path(__file__).parents[1] / "data"
-FOLDERS = {"fit_domain": 300, "fit_domain2": 300, "fit_domain3": 120, "fit_domain4": 150}  # folder → at least this many questions
+# folder → at least this many questions
+FOLDERS = {"fit_domain": 300, "fit_domain2": 300, "fit_domain3": 120, "fit_domain4": 150}
 KINDS = {"number", "date", "entity", "person", "quote", "what", "why", "how", "list", "unanswerable"}
 MAX_SPAN = 120
 
