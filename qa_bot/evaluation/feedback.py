@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..text import fold
+from ..question.analysis import question_language
 
 if TYPE_CHECKING:
     from ..question.filters import Filters
@@ -26,9 +26,7 @@ RATINGS = ("down", "up")  # st.feedback("thumbs") gives 0 for ðŸ‘Ž and 1 for ðŸ‘
 
 def question_lang(result: Result) -> str:
     """'en', 'vi-noaccent' or 'vi', as the evaluation sets label questions."""
-    if result.query is not None and result.query.english:
-        return "en"
-    return "vi-noaccent" if fold(result.question) == result.question else "vi"
+    return question_language(result.question, result.query is not None and result.query.english)
 
 
 def feedback_record(result: Result, rating: str, filters: Filters | None = None, index_generation: str = "") -> dict:

@@ -13,7 +13,7 @@ from .facets import Facets, question_facets
 from .restore import restore_diacritics, restore_names
 
 __all__ = ["Query", "abbreviation_syllables", "abbreviations", "abbreviations_in", "analyze", "kind_cues",
-           "question_kind"]
+           "question_kind", "question_language"]
 
 
 
@@ -149,17 +149,22 @@ class Query:
 
     @property
     def language(self) -> str:
-        """What the question is typed in, as the question sets label it: "en", "vi-noaccent"
-        (Vietnamese without diacritics) or "vi".
-        """
-        if self.english:
-            return "en"
-        return "vi" if _has_diacritics(self.question) else "vi-noaccent"
+        """What the question is typed in (see `question_language`)."""
+        return question_language(self.question, self.english)
 
     @property
     def restored(self) -> str | None:
         """The question with diacritics put back, when that was done."""
         return self.matching if fold(self.matching) != self.matching and not _has_diacritics(self.question) else None
+
+
+def question_language(question: str, english: bool) -> str:
+    """What a question is typed in, as the question sets label it: "en", "vi-noaccent" (Vietnamese
+    without diacritics) or "vi".
+    """
+    if english:
+        return "en"
+    return "vi" if _has_diacritics(question) else "vi-noaccent"
 
 
 def _expand_abbreviations(text: str) -> list[tuple[str, str]]:
