@@ -216,6 +216,9 @@ def _glossary_forms(text: str, glossary: dict) -> str:
     return re.sub(r"[a-z]+", lambda m: _base_form(m.group(0), glossary), text)
 
 
+_TERM_MARK = "\ue000"  # a private-use character: stands for a Vietnamese term while the rest is read
+
+
 def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
     """Read an English question through the glossary, longest phrases first.
 
@@ -225,16 +228,19 @@ def _translate_english(text: str) -> tuple[list[tuple[str, str]], str, str]:
     that the words around 'how many' can be read like those around 'bao nhiêu'.
     """
     glossary = read_json("glossary_en.json")
-    rest = in_place = _glossary_forms(text.lower(), glossary)
-    found = []
+    rest = marked = _glossary_forms(text.lower(), glossary)
+    found, terms = [], []
     for phrase in _glossary_phrases():
-        if phrase not in in_place:
+        if phrase not in marked:
             continue  # a plain substring test first: most of the glossary is not in the question
         pattern = _compiled(phrase)
         if pattern.search(rest):
             found.extend((phrase, vi) for vi in glossary[phrase])
             rest = pattern.sub(" ", rest)
-        in_place = pattern.sub(lambda _m, vi=glossary[phrase][0]: vi, in_place)
+        if pattern.search(marked):  # a mark, not the term, so that no shorter phrase reads the term as English
+            terms.append(glossary[phrase][0])
+            marked = pattern.sub(f"{_TERM_MARK}{len(terms) - 1}{_TERM_MARK}", marked)
+    in_place = re.sub(rf"{_TERM_MARK}(\d+){_TERM_MARK}", lambda m: terms[int(m.group(1))], marked)
     return found, rest, in_place
 
 

@@ -192,6 +192,12 @@ def test_an_english_question_of_the_law_or_the_university_is_read_in_vietnamese(
     assert {"hoc", "phi", "sinh", "vien", "tin", "chi"} <= set(query.terms)
 
 
+def test_an_english_question_s_vietnamese_terms_in_place_are_not_read_again_as_english():
+    query = analyze("How many procedures did the Provincial People's Committee publish?")
+    assert "ủy ban nhân dân" in query.aligned  # not 'ủy cấm': 'ban' is also an English word in the glossary
+    assert "ban chỉ đạo" in analyze("Who heads the steering committee on administrative reform?").aligned
+
+
 def test_inflected_english_words_are_read_through_the_glossary_s_base_form():
     query = analyze("Why were the commune mergers delayed in Thai Binh?")
     found = {vi for _, vi in query.expansions}
