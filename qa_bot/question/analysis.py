@@ -254,12 +254,17 @@ def _looks_english(text: str) -> bool:
     (True, False)
     >>> _looks_english("nguoi nao da bi ket an thi bi phat the nao?")
     False
+    >>> _looks_english("What is the 'Công chức hỗ trợ lưu động' model in Quảng Trị?")
+    True
     """
-    words = [w for w, _, _ in syllables(text)]
+    words = [w for w, _, _ in syllables(_QUOTED_TERM.sub(" ", text))]  # a quoted Vietnamese term is a name
     english_words, vietnamese_words = _function_words()
     english = sum(w.lower() in english_words for w in words)
     vietnamese = sum((w.islower() and _has_diacritics(w)) or fold(w.lower()) in vietnamese_words for w in words)
     return english >= 2 and english > vietnamese
+
+
+_QUOTED_TERM = re.compile(r"(?<!\w)'[^']+'(?!\w)|\"[^\"]+\"|“[^”]+”|\([^)]+\)")
 
 
 @lru_cache(maxsize=1)
@@ -302,14 +307,25 @@ def _translated_share(text: str, rest: str) -> float:
 
 def _english_terms(rest: str, translations: list[tuple[str, str]]) -> list[str]:
     """Terms of an English question: its Vietnamese translations, and the words left
-    untranslated (names such as 'Ha Giang'; unknown words count against an answer).
+    untranslated (names such as 'Ha Giang'; unknown words count against an answer) but those
+    that name nothing.
     """
     first = {}
     for english, vi in translations:
         first.setdefault(english, vi)  # alternatives widen the search, not the terms to cover
     terms = _content_terms(" ".join(first.values()))
-    terms += [t for t in _content_terms(rest) if len(t) > 1]
+    unmeant = _unmeant_english()
+    terms += [t for t in _content_terms(rest) if len(t) > 1 and t not in unmeant]
     return list(dict.fromkeys(terms))
+
+
+@lru_cache(maxsize=1)
+def _unmeant_english() -> frozenset[str]:
+    """English words that name nothing an answer must cover ('can', 'someone', 'doesn'): left
+    untranslated they would only count against every sentence, or match a Vietnamese syllable
+    ('can' folded is 'cần', 'so' is 'số').
+    """
+    return frozenset(read_json("question_words.json")["unmeant_en"])
 
 
 _PERCENT_CUES = ("tỷ lệ", "tỉ lệ", "phần trăm", "percentage", "percent", "share", "proportion", "rate")

@@ -198,6 +198,21 @@ def test_an_english_question_s_vietnamese_terms_in_place_are_not_read_again_as_e
     assert "ban chỉ đạo" in analyze("Who heads the steering committee on administrative reform?").aligned
 
 
+def test_english_words_that_name_nothing_are_no_terms_of_an_english_question():
+    query = analyze("What happens if someone still can not pay the fee in Ha Giang?")
+    assert {"ha", "giang", "phi"} <= set(query.terms)
+    assert not {"can", "someone", "still", "not", "if", "happens"} & set(query.terms)  # 'can' folded is 'cần'
+
+
+def test_the_words_that_name_nothing_are_neither_glossary_entries_nor_language_cues():
+    from qa_bot.datafiles import read_json
+
+    words = read_json("question_words.json")
+    unmeant = set(words["unmeant_en"])
+    assert len(unmeant) > 100 and all(w == w.lower().strip() and w.isalpha() for w in unmeant)
+    assert not unmeant & set(read_json("glossary_en.json")) and not unmeant & set(words["stopwords_en"])
+
+
 def test_inflected_english_words_are_read_through_the_glossary_s_base_form():
     query = analyze("Why were the commune mergers delayed in Thai Binh?")
     found = {vi for _, vi in query.expansions}
