@@ -44,7 +44,20 @@ def _sentences_in_line(line: str) -> list[tuple[int, int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append((cursor + lead, cursor + len(rest.rstrip())))
-    return _closing_marks_back(line, spans)
+    return _joined_where_no_space(_closing_marks_back(line, spans))
+
+
+def _joined_where_no_space(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences the splitter parted with no white space between them are one: a sentence ends
+    where white space follows, not at the dots of an address ('dichvucong.gov.vn', 'a@b.edu.vn').
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _closing_marks_back(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

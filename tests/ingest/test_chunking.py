@@ -47,6 +47,12 @@ def test_a_quotation_s_closing_mark_ends_the_sentence_it_closes():
         "Ông B nói: “Bà con coi chữ ký số là việc của doanh nghiệp.", "Chúng tôi đi từng nhà.”", "Huyện đạt 50%."]
 
 
+def test_the_dots_of_a_web_or_mail_address_end_no_sentence():
+    text = "Cổng thông tin: http://student.uit.edu.vn. Hồ sơ gửi daotao@uit.edu.vn hoặc dichvucong.gov.vn."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Cổng thông tin: http://student.uit.edu.vn.", "Hồ sơ gửi daotao@uit.edu.vn hoặc dichvucong.gov.vn."]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301", "”",
                                  '"']), max_size=12))
