@@ -22,8 +22,8 @@ FORMAT_VERSION = 4
 READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors a build reuses (converts)
 # Bump when lexical_tokens (text.py) or chunking (ingest/chunking.py) change what they
 # produce: an index built by an older qa-bot is then rebuilt by ensure_index.
-# chunks 2: a quotation's closing mark ends the sentence it closes
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 2, "facts": 1}  # facts: the index has facts.sqlite
+# chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 
