@@ -100,9 +100,9 @@ def _text_key(text: str) -> str:
 
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
-    """The previous build's documents (source → (hash, Document)), vectors and BM25 tokens
-    (text sha → row, tokens), when it was made by this embedder in this format or one it
-    converts; empty otherwise.
+    """The previous build's documents (source → (hash, Document); none when text extraction
+    changed since), vectors and BM25 tokens (text sha → row, tokens), when it was made by this
+    embedder in this format or one it converts; empty otherwise.
     """
     manifest = load_manifest(index_dir)
     if (manifest is None or manifest.format_version not in READABLE_FORMATS
@@ -110,7 +110,8 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
         return {}, {}, {}
     data = Path(index_dir) / manifest.generation
     try:
-        docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
+        docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()
+                if manifest.pipeline.get("extract", 1) == PIPELINE_VERSIONS["extract"]}  # else read again
         texts = read_chunk_texts(data)
         rows = load_vectors(data, mmap=True)
         if len(rows) != len(texts):

@@ -20,10 +20,12 @@ __all__ = ["FORMAT_VERSION", "PIPELINE_VERSIONS", "READABLE_FORMATS", "Manifest"
 # 2: vectors.npy beside an optional approximate dense.faiss; 3: chunk store (Arrow); 4: sentence vectors
 FORMAT_VERSION = 4
 READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors a build reuses (converts)
-# Bump when lexical_tokens (text.py) or chunking (ingest/chunking.py) change what they
-# produce: an index built by an older qa-bot is then rebuilt by ensure_index.
+# Bump when lexical_tokens (text.py), chunking (ingest/chunking.py) or text extraction
+# (ingest/extract.py) change what they produce: an index built by an older qa-bot is then rebuilt
+# by ensure_index, its files read again when extraction changed.
 # chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1}  # facts: the index has facts.sqlite
+# extract 2: a PDF line that ends on a comma or on 'của', 'là', 'số' … goes on in the next
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1, "extract": 2}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 

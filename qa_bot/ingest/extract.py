@@ -177,10 +177,20 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+# words no sentence or heading ends on: a line that ends on one goes on in the next ('… của⏎Chính phủ')
+_GOES_ON = ("của", "và", "hoặc", "số", "các", "những", "với", "cho", "tại", "theo", "trong", "về", "là", "từ",
+            "đến", "do", "bởi", "được", "bị", "trên", "dưới", "như", "gồm", "thuộc", "để", "vào", "khi", "nếu")
+_WRAPPED = re.compile(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))\n(?!\s|[-+•*]\s|\w{{1,3}}[.)]\s)")
+
+
 def _pdf_lines(text: str) -> str:
-    """Rejoin codes cut at line ends, and lines that go on in lowercase (a wrapped sentence)."""
+    """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence), and lines
+    that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898 hồ sơ'), unless the
+    next line starts a list item.
+    """
     for pattern in _CODE_BREAKS:
         text = pattern.sub(r"\1", text)
+    text = _WRAPPED.sub(lambda m: m.group(0)[:-1] + " ", text)
     return re.sub(r"(?<=[^\s.:;!?])\n(?=[a-zđà-ỹ])", " ", text)
 
 

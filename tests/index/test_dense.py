@@ -49,6 +49,18 @@ def test_the_approximate_index_keeps_recall_at_10_against_exact_search(corpus_in
     assert np.allclose(scores, np.einsum("qd,qkd->qk", queries[:3], vectors[ids]), atol=1e-5)  # exact scores
 
 
+def test_an_index_of_an_older_text_extraction_reads_its_files_again(small_corpus, tmp_path, embedder):
+    index_dir = tmp_path / "idx"
+    ensure_index(small_corpus, index_dir, embedder)
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["pipeline"] = {k: v for k, v in PIPELINE_VERSIONS.items() if k != "extract"}  # before it was recorded
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index, rebuilt = ensure_index(small_corpus, index_dir, embedder)
+    assert rebuilt and index.manifest.pipeline == PIPELINE_VERSIONS
+    assert index.report.unchanged == 0 and len(index.report.added) == len(index.documents)  # read again
+    assert index.report.embedded == 0  # the chunks' vectors are still reused by text
+
+
 def test_an_index_of_an_older_tokenizer_is_rebuilt_reusing_its_vectors(small_corpus, tmp_path, embedder):
     index_dir = tmp_path / "idx"
     first, _ = ensure_index(small_corpus, index_dir, embedder)

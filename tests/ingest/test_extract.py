@@ -137,6 +137,14 @@ def test_pdf_signed_fields_fill_their_blanks_and_codes_are_joined(tmp_path):
     assert detect_meta(text) == {"date": "2025-12-19", "province": "Lâm Đồng"}
 
 
+def test_a_pdf_line_that_ends_on_a_comma_or_a_word_no_sentence_ends_on_goes_on_in_the_next(tmp_path):
+    lines = ["Số hồ sơ trễ hạn là", "898 hồ sơ, theo Nghị định số", "126/2020/NĐ-CP của", "Chính phủ.",
+             "Điều 2. Người nộp phí", "Tổ chức nộp hồ sơ gồm các đơn vị,", "- Sở Nội vụ."]
+    text = extract(write(tmp_path, "wrapped.pdf", make_pdf([lines]))).text
+    assert "Số hồ sơ trễ hạn là 898 hồ sơ, theo Nghị định số 126/2020/NĐ-CP của Chính phủ." in text
+    assert "Người nộp phí\nTổ chức" in text and "đơn vị,\n- Sở Nội vụ." in text  # a heading, a list item
+
+
 def test_pdf_unplaceable_field_values_end_their_page(tmp_path):
     pdf = make_pdf([["Body of the page."], ["Next page."]], widgets=[(0, 400, 100, "Approved")])
     result = extract(write(tmp_path, "form.pdf", pdf))
