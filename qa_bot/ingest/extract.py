@@ -180,13 +180,16 @@ def _tidy(text: str) -> str:
 # words no sentence or heading ends on: a line that ends on one goes on in the next ('… của⏎Chính phủ')
 _GOES_ON = ("của", "và", "hoặc", "số", "các", "những", "với", "cho", "tại", "theo", "trong", "về", "là", "từ",
             "đến", "do", "bởi", "được", "bị", "trên", "dưới", "như", "gồm", "thuộc", "để", "vào", "khi", "nếu")
-_WRAPPED = re.compile(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))\n(?!\s|[-+•*]\s|\w{{1,3}}[.)]\s)")
+_ITEM_START = r"\s|[-+•*]\s|\d+(?:\.\d+)*[.)]\s|[a-zđ][.)]\s|[IVX]+[.)]?\s"  # '- ', '1.1. ', 'a) ', 'II. '
+_WRAPPED = re.compile(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))\n(?!{_ITEM_START})"
+                      r"|(?<=[a-zđà-ỹ])\n(?=\d+(?:[/%]|\.\d{3}|,\d)|\d{4}\b)")  # '… ngày⏎30/9/2025', '… đạt⏎98%'
 
 
 def _pdf_lines(text: str) -> str:
-    """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence), and lines
-    that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898 hồ sơ'), unless the
-    next line starts a list item.
+    """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence), lines
+    that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898 hồ sơ') unless the
+    next line starts a list item, and words that go on in a date, a share or a figure ('… đến
+    ngày⏎30/9/2025', not a section number '1.1.').
     """
     for pattern in _CODE_BREAKS:
         text = pattern.sub(r"\1", text)

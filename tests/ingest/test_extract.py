@@ -138,11 +138,13 @@ def test_pdf_signed_fields_fill_their_blanks_and_codes_are_joined(tmp_path):
 
 
 def test_a_pdf_line_that_ends_on_a_comma_or_a_word_no_sentence_ends_on_goes_on_in_the_next(tmp_path):
-    lines = ["Số hồ sơ trễ hạn là", "898 hồ sơ, theo Nghị định số", "126/2020/NĐ-CP của", "Chính phủ.",
-             "Điều 2. Người nộp phí", "Tổ chức nộp hồ sơ gồm các đơn vị,", "- Sở Nội vụ."]
+    lines = ["Số hồ sơ trễ hạn là", "898 hồ sơ, theo Nghị định số", "126/2020/NĐ-CP của", "Chính phủ, đến ngày",
+             "30/9/2025 đạt", "98,5%.", "Điều 2. Người nộp phí", "Tổ chức nộp hồ sơ gồm các đơn vị,", "- Sở Nội vụ.",
+             "Kết quả đạt được", "1.1. Về công tác"]
     text = extract(write(tmp_path, "wrapped.pdf", make_pdf([lines]))).text
-    assert "Số hồ sơ trễ hạn là 898 hồ sơ, theo Nghị định số 126/2020/NĐ-CP của Chính phủ." in text
+    assert "là 898 hồ sơ, theo Nghị định số 126/2020/NĐ-CP của Chính phủ, đến ngày 30/9/2025 đạt 98,5%." in text
     assert "Người nộp phí\nTổ chức" in text and "đơn vị,\n- Sở Nội vụ." in text  # a heading, a list item
+    assert "đạt được\n1.1. Về" in text  # a section number is no figure
 
 
 def test_pdf_unplaceable_field_values_end_their_page(tmp_path):
