@@ -25,8 +25,8 @@ READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors
 # by ensure_index, its files read again when extraction changed.
 # chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space
 # extract 2: a PDF line that ends on a comma or on 'của', 'là', 'số' … goes on in the next;
-# 3: and a lowercase word into a date or a figure on the next line
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1, "extract": 3}  # facts: the index has facts.sqlite
+# 3: and a lowercase word into a date or a figure on the next line; 4: a line as wide as the page goes on
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1, "extract": 4}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 

@@ -185,6 +185,32 @@ _WRAPPED = re.compile(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))\n(?!{_ITEM_START}
                       r"|(?<=[a-zđà-ỹ])\n(?=\d+(?:[/%]|\.\d{3}|,\d)|\d{4}\b)")  # '… ngày⏎30/9/2025', '… đạt⏎98%'
 
 
+_PROSE_WIDTH = 40  # characters: a page whose full lines are narrower holds no prose (a form, a list)
+
+
+def _full_lines_joined(page: str) -> str:
+    """A line as wide as the page's text that ends on a word, not on a stop, wrapped: it goes on in
+    the next line, whatever that starts with ('… các chi nhánh⏎Văn phòng Đăng ký đất đai'), unless
+    that starts a list item or the line is a heading in capitals. The page's width is read from its
+    lines (the longest fifth of them), so this needs a page of prose: 5 lines or more, wide enough.
+    """
+    lines = page.split("\n")
+    lengths = sorted(len(line) for line in lines if line.strip())
+    full = 0.85 * lengths[int(0.8 * (len(lengths) - 1))] if len(lengths) >= 5 else 0
+    if full < _PROSE_WIDTH:
+        return page
+    out = [lines[0]]
+    for line in lines[1:]:
+        last = out[-1]
+        letters = [ch for ch in last if ch.isalpha()]
+        if (len(last) >= full and line and last[-1:].isalpha() and not re.match(_ITEM_START, line)
+                and sum(ch.isupper() for ch in letters) < 0.5 * len(letters)):
+            out[-1] = f"{last} {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _pdf_lines(text: str) -> str:
     """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence), lines
     that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898 hồ sơ') unless the
@@ -193,6 +219,7 @@ def _pdf_lines(text: str) -> str:
     """
     for pattern in _CODE_BREAKS:
         text = pattern.sub(r"\1", text)
+    text = _full_lines_joined(text)
     text = _WRAPPED.sub(lambda m: m.group(0)[:-1] + " ", text)
     return re.sub(r"(?<=[^\s.:;!?])\n(?=[a-zđà-ỹ])", " ", text)
 

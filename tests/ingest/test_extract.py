@@ -147,6 +147,18 @@ def test_a_pdf_line_that_ends_on_a_comma_or_a_word_no_sentence_ends_on_goes_on_i
     assert "đạt được\n1.1. Về" in text  # a section number is no figure
 
 
+def test_a_pdf_line_as_wide_as_the_page_goes_on_in_the_next_whatever_that_starts_with(tmp_path):
+    lines = ["II. KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH TRONG NĂM 2025 CỦA TỈNH",
+             "Trong năm, tỉnh tiếp nhận hồ sơ tại Văn phòng Đăng ký đất đai tỉnh, các chi nhánh",
+             "Văn phòng Đăng ký đất đai khu vực và các xã, phường; hồ sơ trực tuyến đạt 90,58%.",
+             "Sở Nội vụ đã tham mưu UBND tỉnh ban hành kế hoạch kiểm tra công tác cải cách hành",
+             "chính năm 2025 tại các sở, ngành và địa phương trên địa bàn toàn tỉnh Lâm Đồng.",
+             "Điều 3. Tổ chức thu phí", "Cơ quan thu phí nộp toàn bộ số tiền phí thu được vào ngân sách."]
+    text = extract(write(tmp_path, "wide.pdf", make_pdf([lines]))).text
+    assert "các chi nhánh Văn phòng Đăng ký đất đai khu vực" in text
+    assert "NĂM 2025 CỦA TỈNH\nTrong năm" in text and "thu phí\nCơ quan" in text  # headings stay lines
+
+
 def test_pdf_unplaceable_field_values_end_their_page(tmp_path):
     pdf = make_pdf([["Body of the page."], ["Next page."]], widgets=[(0, 400, 100, "Approved")])
     result = extract(write(tmp_path, "form.pdf", pdf))
