@@ -134,7 +134,7 @@ def _names_in_run(text: str, run: re.Match, places: set[str]) -> list[tuple[int,
     words = []
     for m in re.finditer(r"\S+", run.group(0)):
         word = m.group(0)
-        if not (word[0].isupper() and word[1:].islower()):
+        if not (word[0].isupper() and (word[1:].islower() or len(word) == 1)):  # 'A Thuyên', 'Y Thị Hoa'
             break
         words.append((m.start() + run.start(), m.end() + run.start()))
     surnames = set(read_lines("surnames.txt"))

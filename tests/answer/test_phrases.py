@@ -19,7 +19,7 @@ from qa_bot.answer.phrases import (
     with_full_stop,
     with_lead_in,
 )
-from qa_bot.answer.spans import MAX_SPAN
+from qa_bot.answer.spans import MAX_SPAN, person_candidates
 from qa_bot.question.analysis import analyze
 
 SENTENCE = "Hiện nay, Hà Giang có 1.565 TTHC được cung cấp dịch vụ công trực tuyến mức độ 4, tăng 12% so với năm 2020."
@@ -202,3 +202,12 @@ def test_a_span_that_runs_to_the_end_of_its_sentence_keeps_the_full_stop():
     long = "Ủy ban nhân dân " * 8 + "tỉnh."
     assert with_full_stop(long, (0, 132)) == (0, 132)  # past 120 characters: left as it was
     assert with_full_stop(long, (13, 132)) == (13, 133)
+
+
+def test_a_name_with_a_one_letter_part_is_a_person_and_a_lettered_heading_is_not():
+    def names(text):
+        return [text[start:end] for start, end, _, _ in person_candidates(text, set())]
+
+    assert names("Trong khi đó, ông A Thuyên, Chủ tịch UBND huyện thẳng thắn nhìn nhận.") == ["A Thuyên"]
+    assert names("bà Y Thị Hoa, Chủ tịch UBND huyện Đăk Hà cho biết") == ["Y Thị Hoa"]
+    assert names("Theo Phụ lục A Danh mục thủ tục") == []
