@@ -109,9 +109,10 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
             or not same_model(manifest.embedder, embedder.name)):
         return {}, {}, {}
     data = Path(index_dir) / manifest.generation
+    same_extraction = manifest.pipeline.get("extract", 1) == PIPELINE_VERSIONS["extract"]  # else read again
     try:
         docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()
-                if manifest.pipeline.get("extract", 1) == PIPELINE_VERSIONS["extract"]}  # else read again
+                if same_extraction}
         texts = read_chunk_texts(data)
         rows = load_vectors(data, mmap=True)
         if len(rows) != len(texts):
