@@ -111,8 +111,8 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     data = Path(index_dir) / manifest.generation
     same_extraction = manifest.pipeline.get("extract", 1) == PIPELINE_VERSIONS["extract"]  # else read again
     try:
-        docs = {source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()
-                if same_extraction}
+        docs = ({source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
+                if same_extraction else {})
         texts = read_chunk_texts(data)
         rows = load_vectors(data, mmap=True)
         if len(rows) != len(texts):
