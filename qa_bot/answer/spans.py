@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from ..datafiles import read_lines
+from ..ingest.signers import is_name_word
 from ..text import fold
 
 __all__ = ["candidates", "clause_bounds", "MAX_SPAN"]
@@ -134,7 +135,7 @@ def _names_in_run(text: str, run: re.Match, places: set[str]) -> list[tuple[int,
     words = []
     for m in re.finditer(r"\S+", run.group(0)):
         word = m.group(0)
-        if not (word[0].isupper() and (word[1:].islower() or len(word) == 1)):  # 'A Thuyên', 'Y Thị Hoa'
+        if not is_name_word(word):  # 'A Thuyên', 'Y Thị Hoa' too
             break
         words.append((m.start() + run.start(), m.end() + run.start()))
     surnames = set(read_lines("surnames.txt"))

@@ -21,7 +21,7 @@ from functools import lru_cache
 from ..datafiles import read_json
 from ..text import fold
 
-__all__ = ["asks_for_signer", "signer_span"]
+__all__ = ["asks_for_signer", "is_name_word", "signer_span"]
 
 _WORD = re.compile(r"\S+")
 _LETTERS = re.compile(r"[^\W_]+")
@@ -37,7 +37,7 @@ def _in_capitals(word: str) -> bool:
     return any(ch.isalpha() for ch in word) and not any(ch.islower() for ch in word)
 
 
-def _name_word(word: str) -> bool:
+def is_name_word(word: str) -> bool:
     """A word of a person's name: letters only, capitalised ('Nguyễn', 'Ý')."""
     return word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
 
@@ -67,7 +67,7 @@ def _name_after(text: str, words: list[re.Match], k: int) -> tuple[int, int] | N
     """The name that starts at word `k` (after marks), ending its line: 2 to 5 capitalised words."""
     k = _skip_marks(text, words, k)
     n = 0
-    while k + n < len(words) and n < _MAX_NAME_WORDS and _name_word(words[k + n].group()):
+    while k + n < len(words) and n < _MAX_NAME_WORDS and is_name_word(words[k + n].group()):
         n += 1
     if n < 2:
         return None
