@@ -202,13 +202,18 @@ def _full_lines_joined(page: str) -> str:
     out = [lines[0]]
     for line in lines[1:]:
         last = out[-1]
-        letters = [ch for ch in last if ch.isalpha()]
         if (len(last) >= full and line and last[-1:].isalpha() and not re.match(_ITEM_START, line)
-                and sum(ch.isupper() for ch in letters) < 0.5 * len(letters)):
+                and not _mostly_capitals(last)):
             out[-1] = f"{last} {line}"
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _mostly_capitals(line: str) -> bool:
+    """Whether half the letters of `line` or more are capitals, as in a heading."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return sum(ch.isupper() for ch in letters) >= 0.5 * len(letters)
 
 
 def _pdf_lines(text: str) -> str:
