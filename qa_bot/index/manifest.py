@@ -23,10 +23,12 @@ READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors
 # Bump when lexical_tokens (text.py), chunking (ingest/chunking.py) or text extraction
 # (ingest/extract.py) change what they produce: an index built by an older qa-bot is then rebuilt
 # by ensure_index, its files read again when extraction changed.
-# chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space
+# chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space;
+# 4: an item's or an article's number ('1.', 'Điều 2.') stays with its text
 # extract 2: a PDF line that ends on a comma or on 'của', 'là', 'số' … goes on in the next;
-# 3: and a lowercase word into a date or a figure on the next line; 4: a line as wide as the page goes on
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 3, "facts": 1, "extract": 4}  # facts: the index has facts.sqlite
+# 3: and a lowercase word into a date or a figure on the next line; 4: a line as wide as the page goes on;
+# 5: a sentence goes on over a page break, the page's number dropped; a lowercase line after ';' or ':'
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 4, "facts": 1, "extract": 5}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 

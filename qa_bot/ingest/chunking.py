@@ -17,6 +17,8 @@ MAX_SENTENCE_CHARS = 1500
 _LINE = re.compile(r"[^\n]+")
 _CLOSING_MARK = re.compile(r"[”»)\"']+(?=\s|$)")
 _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+(?=\s)|$)", re.S)
+# what numbers an article, a section or an item: 'Điều 1.', 'Điều 39.3.LQ.1.', 'II.', '1.2.', 'a)'
+_MARKER = re.compile(r"(?:(?:Điều|Chương|Mục|Phần)\s+[\w.]+|[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]")
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +46,20 @@ def _sentences_in_line(line: str) -> list[tuple[int, int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append((cursor + lead, cursor + len(rest.rstrip())))
-    return _joined_where_no_space(_closing_marks_back(line, spans))
+    return _markers_kept_with_text(line, _joined_where_no_space(_closing_marks_back(line, spans)))
+
+
+def _markers_kept_with_text(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A sentence that only numbers what follows ('1.', 'Điều 2.', 'II.') is one with the sentence
+    after it: the splitter parts `1. Nghị định này áp dụng …` at the number's dot.
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and _MARKER.fullmatch(line, *out[-1]):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _joined_where_no_space(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

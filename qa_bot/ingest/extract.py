@@ -216,17 +216,37 @@ def _mostly_capitals(line: str) -> bool:
     return sum(ch.isupper() for ch in letters) >= 0.5 * len(letters)
 
 
+_GOES_ON_LOWER = re.compile(rf"(?<=[^\s.!?])\n(?!{_ITEM_START})(?=[a-zđà-ỹ])")
+
+
 def _pdf_lines(text: str) -> str:
-    """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence), lines
-    that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898 hồ sơ') unless the
-    next line starts a list item, and words that go on in a date, a share or a figure ('… đến
-    ngày⏎30/9/2025', not a section number '1.1.').
+    """Rejoin codes cut at line ends, lines that go on in lowercase (a wrapped sentence, also
+    after a ';' or ':' that only parts its clauses) unless the next line starts a list item
+    ('a) '), lines that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898
+    hồ sơ') unless the next line starts a list item, and words that go on in a date, a share
+    or a figure ('… đến ngày⏎30/9/2025', not a section number '1.1.').
     """
     for pattern in _CODE_BREAKS:
         text = pattern.sub(r"\1", text)
     text = _full_lines_joined(text)
     text = _WRAPPED.sub(lambda m: m.group(0)[:-1] + " ", text)
-    return re.sub(r"(?<=[^\s.:;!?])\n(?=[a-zđà-ỹ])", " ", text)
+    return _GOES_ON_LOWER.sub(" ", text)
+
+
+def _without_page_number(page: str, number: int) -> str:
+    """The page without the number printed at its top ('2⏎⏎vị, địa phương …', '4 phương …')."""
+    return re.sub(rf"^{number}(?:\n+| (?=\S))", "", page, count=1)
+
+
+def _goes_on_in(text: str, page: str) -> bool:
+    """Whether the sentence that ends `text` (the pages before) goes on at the top of `page`: it
+    ends on no stop and the page starts in lowercase, or it ends on a comma or a word no sentence
+    ends on; never when the page starts a list item.
+    """
+    if re.match(_ITEM_START, page):
+        return False
+    ends_open = bool(re.search(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))$", text))
+    return ends_open or (text[-1:] not in ".!?" and not text[-1:].isspace() and bool(re.match(r"[a-zđà-ỹ]", page)))
 
 
 def _clean_meta(meta: dict) -> dict:
@@ -349,7 +369,8 @@ def _read_pdf(data: bytes) -> Extracted:
         page_text = _pdf_lines(_tidy(_page_text(page)))
         if scans.is_scan(number, page_text):  # no text layer: recognised from the image
             page_text = _pdf_lines(_tidy(scans.read(number))) or page_text
-        text += "\n\n" if text and page_text else ""
+        page_text = _without_page_number(page_text, number + 1)
+        text += (" " if _goes_on_in(text, page_text) else "\n\n") if text and page_text else ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
     info = reader.metadata or {}

@@ -53,6 +53,14 @@ def test_the_dots_of_a_web_or_mail_address_end_no_sentence():
         "Cổng thông tin: http://student.uit.edu.vn.", "Hồ sơ gửi daotao@uit.edu.vn hoặc dichvucong.gov.vn."]
 
 
+def test_an_article_or_item_number_stays_with_its_text():
+    text = ("Điều 2. Đối tượng áp dụng\n1. Nghị định này áp dụng đối với cơ quan. 2. Tổ chức khác.\n"
+            "II. KẾT QUẢ\nKT. CỤC TRƯỞNG")
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Điều 2. Đối tượng áp dụng", "1. Nghị định này áp dụng đối với cơ quan.", "2. Tổ chức khác.", "II. KẾT QUẢ",
+        "KT.", "CỤC TRƯỞNG"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["Hà Giang có 1.565 TTHC.", "Hoà Bình!", "x", "\n", " ", "Ðà Nẵng?", "e\u0301", "”",
                                  '"']), max_size=12))

@@ -159,6 +159,17 @@ def test_a_pdf_line_as_wide_as_the_page_goes_on_in_the_next_whatever_that_starts
     assert "NĂM 2025 CỦA TỈNH\nTrong năm" in text and "thu phí\nCơ quan" in text  # headings stay lines
 
 
+def test_a_sentence_goes_on_over_the_page_and_its_number(tmp_path):
+    pages = [["Kết quả kiểm tra được công khai.", "Sở Nội vụ kiểm tra tại các cơ quan, đơn"],
+             ["2", "vị, địa phương; kết quả:", "có 09 sở, ban, ngành góp ý;", "a) Sở Tư pháp."],
+             ["3", "Năm 2026, tỉnh tiếp tục."]]
+    result = extract(write(tmp_path, "pages.pdf", make_pdf(pages)))
+    text = result.text
+    assert "cơ quan, đơn vị, địa phương; kết quả: có 09 sở, ban, ngành góp ý;\na) Sở Tư pháp.\n\nNăm" in text
+    assert "tiếp tục." in text and "\n3" not in text and "\n2" not in text  # page numbers dropped
+    assert [text[s:e][:4] for s, e in result.pages] == ["Kết ", "vị, ", "Năm "]
+
+
 def test_pdf_unplaceable_field_values_end_their_page(tmp_path):
     pdf = make_pdf([["Body of the page."], ["Next page."]], widgets=[(0, 400, 100, "Approved")])
     result = extract(write(tmp_path, "form.pdf", pdf))
