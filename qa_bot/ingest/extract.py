@@ -181,7 +181,10 @@ def _tidy(text: str) -> str:
 _GOES_ON = ("của", "và", "hoặc", "số", "các", "những", "với", "cho", "tại", "theo", "trong", "về", "là", "từ",
             "đến", "do", "bởi", "được", "bị", "trên", "dưới", "như", "gồm", "thuộc", "để", "vào", "khi", "nếu")
 _ITEM_START = r"\s|[-+•*]\s|\d+(?:\.\d+)*[.)]\s|[a-zđ][.)]\s|[IVX]+[.)]?\s"  # '- ', '1.1. ', 'a) ', 'II. '
-_WRAPPED = re.compile(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))\n(?!{_ITEM_START})"
+_OPEN_END = rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))"  # a comma or a word no sentence ends on
+_LONGEST_OPEN_END = max(map(len, _GOES_ON)) + 1
+_ENDS_OPEN = re.compile(rf"{_OPEN_END}$")
+_WRAPPED = re.compile(rf"{_OPEN_END}\n(?!{_ITEM_START})"
                       r"|(?<=[a-zđà-ỹ])\n(?=\d+(?:[/%]|\.\d{3}|,\d)|\d{4}\b)")  # '… ngày⏎30/9/2025', '… đạt⏎98%'
 
 
@@ -245,7 +248,7 @@ def _goes_on_in(text: str, page: str) -> bool:
     """
     if re.match(_ITEM_START, page):
         return False
-    ends_open = bool(re.search(rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))$", text))
+    ends_open = bool(_ENDS_OPEN.search(text, max(0, len(text) - _LONGEST_OPEN_END)))  # the tail, not every page so far
     return ends_open or (text[-1:] not in ".!?" and not text[-1:].isspace() and bool(re.match(r"[a-zđà-ỹ]", page)))
 
 

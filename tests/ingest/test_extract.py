@@ -170,6 +170,13 @@ def test_a_sentence_goes_on_over_the_page_and_its_number(tmp_path):
     assert [text[s:e][:4] for s, e in result.pages] == ["Kết ", "vị, ", "Năm "]
 
 
+def test_a_sentence_goes_on_over_the_page_after_a_word_no_sentence_ends_on(tmp_path):
+    pages = [["Tỉnh đã triển khai các nhiệm vụ theo chỉ đạo của"], ["2", "Chính phủ về cải cách hành chính."],
+             ["Tỉnh tiếp nhận hồ sơ của xcủa"], ["Sở Nội vụ."]]  # a word that only ends in 'của' ends nothing
+    text = extract(write(tmp_path, "open.pdf", make_pdf(pages))).text
+    assert "chỉ đạo của Chính phủ về" in text and "xcủa\n\nSở Nội vụ." in text
+
+
 def test_pdf_unplaceable_field_values_end_their_page(tmp_path):
     pdf = make_pdf([["Body of the page."], ["Next page."]], widgets=[(0, 400, 100, "Approved")])
     result = extract(write(tmp_path, "form.pdf", pdf))
