@@ -23,11 +23,11 @@ def test_ask_jsonl_follows_the_contract_field_by_field(corpus_index):
         {"question": "Thành phố Đà Nẵng có bao nhiêu thủ tục hành chính đạt mức độ 4?", "id": "q2"},
         {"id": "q3", "question": ""},
     ]
-    stdin = "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions) + "not json\n"
+    stdin = "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions) + "not json\n[1, 2]\n"
     run = _qa_bot("ask", "--corpus", str(corpus), "--index", str(index_dir), "--jsonl", stdin=stdin)
     assert run.returncode == 0, run.stderr
     records = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [r.get("id") for r in records] == ["q1", "q2", "q3", None]
+    assert [r.get("id") for r in records] == ["q1", "q2", "q3", None, None]
     first = records[0]
     assert first["question"] == questions[0]["question"]
     assert first["abstained"] is False
@@ -48,6 +48,10 @@ def test_ask_jsonl_follows_the_contract_field_by_field(corpus_index):
     assert isinstance(first["latency_ms"], (int, float)) and first["latency_ms"] > 0
     assert records[1]["abstained"] is True and records[1]["answer"] is None
     assert records[2]["abstained"] is True and records[3]["abstained"] is True
+    assert records[2]["message"] == "no 'question' in this line"
+    assert records[3]["message"].startswith("this line is not JSON: Expecting value: line 1 column 1")
+    assert records[4]["abstained"] is True
+    assert records[4]["message"] == "this line is not a JSON object with a 'question'"
 
 
 def test_ask_prints_a_readable_answer_with_its_source(corpus_index):

@@ -20,15 +20,21 @@ def answer_record(qa: QA, record: object, k: int = 10) -> dict:
     question = record.get("question", "") if isinstance(record, dict) else ""
     result = qa.ask(question, k=k)
     result.id = record.get("id") if isinstance(record, dict) else None
-    if not question:
+    if not isinstance(record, dict):
+        result.message = "this line is not a JSON object with a 'question'"
+    elif not question:
         result.message = "no 'question' in this line"
     return result.to_dict()
 
 
 def answer_line(qa: QA, line: str, k: int = 10) -> dict:
-    """The answer record of one line of text (a line that is not JSON is answered as one without a question)."""
+    """The answer record of one line of text: a line that is not JSON is answered as one
+    without a question, its message saying where the JSON breaks.
+    """
     try:
         record = json.loads(line)
-    except json.JSONDecodeError:
-        record = {}
+    except json.JSONDecodeError as err:
+        answer = answer_record(qa, {}, k)
+        answer["message"] = f"this line is not JSON: {err}"
+        return answer
     return answer_record(qa, record, k)
