@@ -13,17 +13,19 @@ from ..pipeline import QA
 __all__ = ["answer_line", "answer_record"]
 
 
-def answer_record(qa: QA, record: object, k: int = 10) -> dict:
+def answer_record(qa: QA, record: object, k: int = 10, problem: str = "") -> dict:
     """The answer record of one parsed line: `id` copied through; a record without a
-    question gets an abstention with a message.
+    question gets an abstention with a message (`problem`, when the caller knows better).
     """
     question = record.get("question", "") if isinstance(record, dict) else ""
     result = qa.ask(question, k=k)
     result.id = record.get("id") if isinstance(record, dict) else None
     if not isinstance(record, dict):
-        result.message = "this line is not a JSON object with a 'question'"
+        problem = problem or "this line is not a JSON object with a 'question'"
     elif not question:
-        result.message = "no 'question' in this line"
+        problem = problem or "no 'question' in this line"
+    if problem:
+        result.message = problem
     return result.to_dict()
 
 
@@ -34,7 +36,5 @@ def answer_line(qa: QA, line: str, k: int = 10) -> dict:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as err:
-        answer = answer_record(qa, {}, k)
-        answer["message"] = f"this line is not JSON: {err}"
-        return answer
+        return answer_record(qa, None, k, problem=f"this line is not JSON: {err}")
     return answer_record(qa, record, k)
