@@ -25,10 +25,22 @@ __all__ = [
     "syllables",
     "word_tokenize",
     "lexical_tokens",
+    "LOWERCASE",
     "YEAR",
     "YEAR_PATTERN",
     "years_named",
 ]
+
+
+def _marked_letters() -> str:
+    """The lowercase letters of Vietnamese beyond a–z: đ, ă â ê ô ơ ư, and each vowel with each tone (NFC)."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+    toned = {unicodedata.normalize("NFC", vowel + tone) for vowel in "aăâeêioôơuưy" for tone in tones}
+    return "".join(sorted(set("đăâêôơư") | toned))
+
+
+# a regex class of one lowercase Vietnamese letter; `[a-zà-ỹ]` would take Đ, Ư, Ủ … too (U+0110–U+1EF8)
+LOWERCASE = f"[a-z{_marked_letters()}]"
 
 YEAR_PATTERN = r"(19[5-9]\d|20\d\d)"  # a year a question or a document may name (one group)
 YEAR = re.compile(rf"(?<!\d){YEAR_PATTERN}(?!\d)")

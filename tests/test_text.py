@@ -1,11 +1,12 @@
 """Text normalisation: NFC and tone placement for matching, exact offsets back."""
 
+import re
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_bot.text import fold, lexical_tokens, normalize, number_values
+from qa_bot.text import LOWERCASE, fold, lexical_tokens, normalize, number_values
 
 
 def test_nfd_input_maps_back_to_the_original_characters():
@@ -51,3 +52,13 @@ def test_lexical_tokens_keep_codes_whole_and_fold_diacritics():
     tokens = lexical_tokens("Thông báo số 10/TB-VPUBND của Hà Giang")
     assert "10/tb-vpubnd" in tokens and "vpubnd" in tokens
     assert "hà_giang" in tokens and "ha_giang" in tokens and "ha" in tokens
+
+
+def test_lowercase_is_every_lowercase_vietnamese_letter_and_no_capital():
+    letters = set("aăâbcdđeêghiklmnoôơpqrstuưvxy") | {
+        unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in "\u0300\u0301\u0303\u0309\u0323"}
+    one = re.compile(LOWERCASE)
+    assert all(one.fullmatch(ch) for ch in letters)
+    assert not any(one.fullmatch(ch.upper()) for ch in letters)  # Đ, Ư, Ủ … were in [a-zà-ỹ]
+    assert not any(one.fullmatch(ch) for ch in "0-.,  \n")
+

@@ -19,7 +19,7 @@ from ..ingest.periods import Period, document_period, find_periods
 from ..ingest.provinces import find_provinces
 from ..ingest.quantities import Quantity, find_quantities
 from ..schema import Chunk, Document
-from ..text import fold, normalize
+from ..text import LOWERCASE, fold, normalize
 
 __all__ = ["NATIONAL", "Fact", "document_facts", "fact_sentences"]
 
@@ -38,7 +38,7 @@ _NATIONAL = re.compile(r"(?i)\b(?:cả nước|toàn quốc)\b")
 _ONE_SYLLABLE_UNITS = {"người", "phiếu", "xã", "sở", "lượt", "trạm", "cuộc", "lớp", "lần", "huyện", "phòng",
                        "tỉnh", "tàu", "tờ", "cuốn", "túi", "ngành", "hộ"}
 _TERMINAL = re.compile(r"[.!?:;…”\"»]\s*$")
-_CONTINUES = re.compile(r"^(?:[a-zà-ỹđ]|\d(?!\d*[.)]\s))")
+_CONTINUES = re.compile(rf"^(?:{LOWERCASE}|\d(?!\d*[.)]\s))")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
+from ..text import LOWERCASE
 from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
 from .provinces import find_provinces
@@ -185,7 +186,7 @@ _OPEN_END = rf"(?:,|(?<!\w)(?:{'|'.join(_GOES_ON)}))"  # a comma or a word no se
 _LONGEST_OPEN_END = max(map(len, _GOES_ON)) + 1
 _ENDS_OPEN = re.compile(rf"{_OPEN_END}$")
 _WRAPPED = re.compile(rf"{_OPEN_END}\n(?!{_ITEM_START})"
-                      r"|(?<=[a-zđà-ỹ])\n(?=\d+(?:[/%]|\.\d{3}|,\d)|\d{4}\b)")  # '… ngày⏎30/9/2025', '… đạt⏎98%'
+                      rf"|(?<={LOWERCASE})\n(?=\d+(?:[/%]|\.\d{{3}}|,\d)|\d{{4}}\b)")  # '… ngày⏎30/9/2025', '… đạt⏎98%'
 
 
 _PROSE_WIDTH = 40  # characters: a page whose full lines are narrower holds no prose (a form, a list)
@@ -219,7 +220,7 @@ def _mostly_capitals(line: str) -> bool:
     return sum(ch.isupper() for ch in letters) >= 0.5 * len(letters)
 
 
-_GOES_ON_LOWER = re.compile(rf"(?<=[^\s.!?])\n(?!{_ITEM_START})(?=[a-zđà-ỹ])")
+_GOES_ON_LOWER = re.compile(rf"(?<=[^\s.!?])\n(?!{_ITEM_START})(?={LOWERCASE})")
 
 
 def _pdf_lines(text: str) -> str:
@@ -249,7 +250,7 @@ def _goes_on_in(text: str, page: str) -> bool:
     if re.match(_ITEM_START, page):
         return False
     ends_open = bool(_ENDS_OPEN.search(text, max(0, len(text) - _LONGEST_OPEN_END)))  # the tail, not every page so far
-    return ends_open or (text[-1:] not in ".!?" and not text[-1:].isspace() and bool(re.match(r"[a-zđà-ỹ]", page)))
+    return ends_open or (text[-1:] not in ".!?" and not text[-1:].isspace() and bool(re.match(LOWERCASE, page)))
 
 
 def _clean_meta(meta: dict) -> dict:

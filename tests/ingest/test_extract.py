@@ -159,6 +159,17 @@ def test_a_pdf_line_as_wide_as_the_page_goes_on_in_the_next_whatever_that_starts
     assert "NĂM 2025 CỦA TỈNH\nTrong năm" in text and "thu phí\nCơ quan" in text  # headings stay lines
 
 
+def test_a_line_that_starts_with_a_capital_beyond_latin_1_starts_anew(tmp_path):
+    lines = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "3. Về công tác kiểm tra CCHC",
+             "Ủy ban nhân dân tỉnh đã ban hành kế hoạch kiểm tra", "ưu tiên các sở, ngành.",
+             "4. Dịch vụ công trực tuyến"]
+    pages = [lines, ["Ứng dụng định danh điện tử được triển khai."]]
+    text = extract(write(tmp_path, "capitals.pdf", make_pdf(pages))).text
+    assert "VIỆT NAM\nĐộc lập" in text and "CCHC\nỦy ban" in text  # Đ, Ủ are no lowercase letters
+    assert "kiểm tra ưu tiên" in text  # ư is
+    assert text.endswith("trực tuyến\n\nỨng dụng định danh điện tử được triển khai.")  # a page of its own
+
+
 def test_a_sentence_goes_on_over_the_page_and_its_number(tmp_path):
     pages = [["Kết quả kiểm tra được công khai.", "Sở Nội vụ kiểm tra tại các cơ quan, đơn"],
              ["2", "vị, địa phương; kết quả:", "có 09 sở, ban, ngành góp ý;", "a) Sở Tư pháp."],
