@@ -391,10 +391,21 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     if end - start <= MAX_SPAN:
         return start, end
     for a, b in ((start, inner_end), (inner_start, end), (inner_start, inner_end)):  # a cut word left out
-        piece = text[a:b]
-        if b - a <= MAX_SPAN and piece.strip():
-            return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+        if b - a <= MAX_SPAN and text[a:b].strip(_LOOSE_ENDS):
+            return _stripped(text, a, b)
     return span
+
+
+_LOOSE_ENDS = " \n,;:-–—"  # what a span neither starts nor ends with once a word next to it is left out
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the white space and the clause marks at its ends (`, thông qua …`)."""
+    while text[start] in _LOOSE_ENDS:
+        start += 1
+    while text[end - 1] in _LOOSE_ENDS:
+        end -= 1
+    return start, end
 
 
 def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -186,6 +186,10 @@ def test_a_span_grows_to_the_whole_words_it_cuts():
     assert portal[start:end] == portal[cut[0]:portal.index(" quốc")]
     whole = (cut[0], portal.index(" Cổng"))
     assert whole_words(portal, whole) == whole  # no cut word: unchanged
+    review = ("Phòng Đào tạo xem xét, thông qua ý kiến của đơn vị phụ trách chuyên môn các học phần có liên quan "
+              "về việc công nhận và chuyển đổi tín chỉ.")
+    start, end = whole_words(review, (review.index("ét,"), len(review) - 1))  # `xét` left out, and its comma
+    assert review[start:end].startswith("thông qua ý kiến") and review[start:end].endswith("tín chỉ")
 
 
 def test_a_span_that_runs_to_the_end_of_its_sentence_keeps_the_full_stop():
