@@ -55,24 +55,48 @@ def _cut(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         while end > start and (text[end - 1] in ",;:-–—(" or text[end - 1].isspace()):
             end -= 1
-    if text.count("”", start, end) > text.count("“", start, end):  # never start inside a quotation
-        opening = text.rfind("“", 0, start)
-        if opening >= 0 and end - opening <= MAX_SPAN:
-            start = opening
-        else:
-            start = text.index("”", start, end) + 1
-            while start < end and not text[start].isalnum() and text[start] != "“":
-                start += 1
-    if text.count("“", start, end) > text.count("”", start, end):  # never end inside a quotation
-        opening = text.rindex("“", start, end)
-        closing = text.find("”", end)
-        if 0 <= closing < start + MAX_SPAN:
-            end = closing + 1
-        elif opening > start:
-            end = opening
-            while end > start and text[end - 1].isspace():
-                end -= 1
+    return _outside_quotations(text, start, end)
+
+
+def _quotations(text: str) -> list[tuple[int | None, int | None]]:
+    """The offsets of each quotation's opening and closing marks (“…”, "…", «…»), in order; None for
+    the mark of a quotation that began in an earlier sentence or goes on into a later one.
+    """
+    found: list[tuple[int | None, int | None]] = [(m.start(), m.end() - 1) for m in _QUOTATION.finditer(text)]
+    balanced = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
+    found += [(None, m.start()) for m in _CLOSING.finditer(balanced)]
+    found += [(m.start(), None) for m in _OPENING.finditer(balanced)]
+    return sorted(found, key=lambda q: q[0] if q[0] is not None else q[1])
+
+
+def _outside_quotations(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) moved so that it holds no quotation's one mark without the other. A span that
+    starts inside a quotation starts at its opening mark, within MAX_SPAN; one that ends inside a
+    quotation ends at its closing mark, within MAX_SPAN; else it keeps the longer of its two parts,
+    the words quoted or the rest. A span wholly inside a quotation stays (the words quoted).
+    """
+    quotations = _quotations(text)
+    for opening, closing in quotations:
+        if closing is not None and start <= closing < end and (opening is None or opening < start):
+            if opening is not None and end - opening <= MAX_SPAN:
+                start = opening
+            else:
+                start, end = _longer(text, (start, closing), (closing + 1, end))
+            break
+    for opening, closing in quotations:
+        if opening is not None and start <= opening < end and (closing is None or closing >= end):
+            if closing is not None and closing + 1 - start <= MAX_SPAN:
+                end = closing + 1
+            else:
+                start, end = _longer(text, (start, opening), (opening + 1, end))
+            break
     return start, end
+
+
+def _longer(text: str, first: tuple[int, int], second: tuple[int, int]) -> tuple[int, int]:
+    """The longer of two pieces of `text`, each without loose marks at its ends (the first on a tie)."""
+    first, second = _stripped(text, *first), _stripped(text, *second)
+    return second if second[1] - second[0] > first[1] - first[0] else first
 
 
 def _cut_tail(text: str, start: int, end: int) -> tuple[int, int]:
@@ -401,9 +425,9 @@ _LOOSE_ENDS = " \n,;:-–—"  # what a span neither starts nor ends with once a
 
 def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) without the white space and the clause marks at its ends (`, thông qua …`)."""
-    while text[start] in _LOOSE_ENDS:
+    while start < end and text[start] in _LOOSE_ENDS:
         start += 1
-    while text[end - 1] in _LOOSE_ENDS:
+    while end > start and text[end - 1] in _LOOSE_ENDS:
         end -= 1
     return start, end
 

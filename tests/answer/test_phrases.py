@@ -83,6 +83,16 @@ def test_a_window_never_ends_inside_a_quotation():
         assert span.count("“") == span.count("”")
 
 
+def test_a_window_never_cuts_a_quotation_in_straight_marks_either():
+    text = ('Ông C, Giám đốc Sở Nội vụ, nhấn mạnh: "Cải cách hành chính ở vùng cao không thể làm theo kiểu '
+            'phong trào, phải đi từng bản, hướng dẫn từng người dân cho đến khi họ tự làm được."')
+    windows = _texts(text, window_spans(text))
+    assert all(w.count('"') % 2 == 0 for w in windows), windows  # never `… nhấn mạnh: "Cải cách …`
+    assert any(w.startswith("Cải cách hành chính ở vùng cao") for w in windows)  # the words quoted, cut
+    event = 'Tỉnh tổ chức Hội thi "Tìm hiểu cải cách hành chính năm 2023" bằng hình thức trực tuyến, có 25.316 lượt.'
+    assert all(w.count('"') % 2 == 0 for w in _texts(event, window_spans(event)))
+
+
 def test_a_quotation_is_its_words_and_a_long_one_is_kept_by_both_ends():
     text = "Ông Nguyễn Văn A cho biết: “Tỉnh lấy người dân làm trung tâm”, và thêm \"không có vùng cấm\"."
     assert _texts(text, quoted_spans(text)) == ["Tỉnh lấy người dân làm trung tâm", "không có vùng cấm"]
