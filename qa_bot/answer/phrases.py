@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from ..question.analysis import kind_cues
 from ..text import fold, syllables, word_tokenize
+from .quotations import CLOSING, LOOSE_ENDS, OPENING, QUOTATION, outside_quotations, stripped
 from .spans import MAX_SPAN, clause_bounds
 from .terms import terms_in_order
 
@@ -31,9 +32,6 @@ _WITHIN_WORD = re.compile(r"[^\W_]+(?: [^\W_]+)* ?|(?: [^\W_]+)+")  # syllables 
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
 _CLOSERS = {'"': '"', "”": "“", "»": "«", ")": "("}  # a closing mark and the mark that opens it
 _ABBREVIATION_DOT = re.compile(r"(?<!\w)[A-ZĐ][A-Za-zĐđ]{0,2}\.$")  # 'P.', 'TP.', 'ThS.' before a name
-_QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
-_OPENING = re.compile(r"[“«]|(?:^|(?<=[\s:(]))\"(?=\w)")  # a mark left open once the closed quotations are out
-_CLOSING = re.compile(r"[”»]|(?<=[\w.!?…,])\"(?=[\s.,;:!?)]|$)")
 _MANNERS = ("bằng cách", "bằng việc", "bằng hình thức", "thông qua", "qua việc", "theo hướng", "theo hình thức",
             "theo quy trình", "theo các bước", "bằng phương thức", "dưới hình thức")
 _REASONS = ("nguyên nhân là do", "nguyên nhân là", "nguyên nhân", "lý do là", "lý do", "là do", "bởi vì", "bởi",
@@ -55,48 +53,7 @@ def _cut(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         while end > start and (text[end - 1] in ",;:-–—(" or text[end - 1].isspace()):
             end -= 1
-    return _outside_quotations(text, start, end)
-
-
-def _quotations(text: str) -> list[tuple[int | None, int | None]]:
-    """The offsets of each quotation's opening and closing marks (“…”, "…", «…»), in order; None for
-    the mark of a quotation that began in an earlier sentence or goes on into a later one.
-    """
-    found: list[tuple[int | None, int | None]] = [(m.start(), m.end() - 1) for m in _QUOTATION.finditer(text)]
-    balanced = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
-    found += [(None, m.start()) for m in _CLOSING.finditer(balanced)]
-    found += [(m.start(), None) for m in _OPENING.finditer(balanced)]
-    return sorted(found, key=lambda q: q[0] if q[0] is not None else q[1])
-
-
-def _outside_quotations(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) moved so that it holds no quotation's one mark without the other. A span that
-    starts inside a quotation starts at its opening mark, within MAX_SPAN; one that ends inside a
-    quotation ends at its closing mark, within MAX_SPAN; else it keeps the longer of its two parts,
-    the words quoted or the rest. A span wholly inside a quotation stays (the words quoted).
-    """
-    quotations = _quotations(text)
-    for opening, closing in quotations:
-        if closing is not None and start <= closing < end and (opening is None or opening < start):
-            if opening is not None and end - opening <= MAX_SPAN:
-                start = opening
-            else:
-                start, end = _longer(text, (start, closing), (closing + 1, end))
-            break
-    for opening, closing in quotations:
-        if opening is not None and start <= opening < end and (closing is None or closing >= end):
-            if closing is not None and closing + 1 - start <= MAX_SPAN:
-                end = closing + 1
-            else:
-                start, end = _longer(text, (start, opening), (opening + 1, end))
-            break
-    return start, end
-
-
-def _longer(text: str, first: tuple[int, int], second: tuple[int, int]) -> tuple[int, int]:
-    """The longer of two pieces of `text`, each without loose marks at its ends (the first on a tie)."""
-    first, second = _stripped(text, *first), _stripped(text, *second)
-    return second if second[1] - second[0] > first[1] - first[0] else first
+    return outside_quotations(text, start, end, MAX_SPAN)
 
 
 def _cut_tail(text: str, start: int, end: int) -> tuple[int, int]:
@@ -313,11 +270,11 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     that began in an earlier sentence from the sentence's start.
     """
     inside = []
-    for match in _QUOTATION.finditer(text):
+    for match in QUOTATION.finditer(text):
         group = next(g for g in range(1, 4) if match.group(g) is not None)
         inside.append((match.start(group), match.end(group)))
-    balanced = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
-    opening, closing = _OPENING.search(balanced), _CLOSING.search(balanced)
+    balanced = QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
+    opening, closing = OPENING.search(balanced), CLOSING.search(balanced)
     if closing and (not opening or closing.start() < opening.start()):
         inside.append((0, closing.start()))
     if opening and (not closing or opening.start() > closing.start()):
@@ -415,21 +372,10 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
     if end - start <= MAX_SPAN:
         return start, end
     for a, b in ((start, inner_end), (inner_start, end), (inner_start, inner_end)):  # a cut word left out
-        if b - a <= MAX_SPAN and text[a:b].strip(_LOOSE_ENDS):
-            return _stripped(text, a, b)
+        if b - a <= MAX_SPAN and text[a:b].strip(LOOSE_ENDS):
+            return stripped(text, a, b)
     return span
 
-
-_LOOSE_ENDS = " \n,;:-–—"  # what a span neither starts nor ends with once a word next to it is left out
-
-
-def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) without the white space and the clause marks at its ends (`, thông qua …`)."""
-    while start < end and text[start] in _LOOSE_ENDS:
-        start += 1
-    while end > start and text[end - 1] in _LOOSE_ENDS:
-        end -= 1
-    return start, end
 
 
 def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:

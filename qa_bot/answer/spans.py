@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from ..datafiles import read_lines
 from ..ingest.signers import is_name_word
 from ..text import fold
+from .quotations import outside_quotations
 
 __all__ = ["candidates", "clause_bounds", "MAX_SPAN"]
 
@@ -216,8 +217,10 @@ def list_candidates(text: str, anchor: list[str]) -> list[tuple[int, int, int, i
     found = []
     for v_start, v_end, _, _ in anchored_candidates(text, anchor):
         end = _LIST_END.search(text, v_start)
-        end_pos = end.start() if end else len(text)
-        found.append((v_start, v_end, *_trim(text, v_start, end_pos)))
+        start, stop = outside_quotations(text, *_trim(text, v_start, end.start() if end else len(text)), MAX_SPAN)
+        if stop > start:  # the value within what is left of the span, else the span
+            value = (max(v_start, start), min(v_end, stop)) if v_start < stop and start < v_end else (start, stop)
+            found.append((*value, start, stop))
     for m in _NAME_LIST.finditer(text):
         found.append((m.start(), m.end(), *_trim(text, m.start(), m.end())))
     return found

@@ -19,7 +19,7 @@ from qa_bot.answer.phrases import (
     with_full_stop,
     with_lead_in,
 )
-from qa_bot.answer.spans import MAX_SPAN, person_candidates
+from qa_bot.answer.spans import MAX_SPAN, list_candidates, person_candidates
 from qa_bot.question.analysis import analyze
 
 SENTENCE = "Hiện nay, Hà Giang có 1.565 TTHC được cung cấp dịch vụ công trực tuyến mức độ 4, tăng 12% so với năm 2020."
@@ -91,6 +91,15 @@ def test_a_window_never_cuts_a_quotation_in_straight_marks_either():
     assert any(w.startswith("Cải cách hành chính ở vùng cao") for w in windows)  # the words quoted, cut
     event = 'Tỉnh tổ chức Hội thi "Tìm hiểu cải cách hành chính năm 2023" bằng hình thức trực tuyến, có 25.316 lượt.'
     assert all(w.count('"') % 2 == 0 for w in _texts(event, window_spans(event)))
+
+
+def test_a_description_from_its_anchor_never_ends_inside_a_quotation_that_goes_on():
+    text = ('Phát biểu chỉ đạo, ông Hầu Minh Quang, Chủ tịch UBND tỉnh, nhấn mạnh: "Cải cách hành chính ở '
+            'vùng cao không thể làm theo kiểu phong trào, phải đi từng bản, hướng dẫn từng người dân.')  # goes on
+    found = list_candidates(text, ["nhan", "manh"])
+    assert found and all(text[s:e].count('"') == 0 for _, _, s, e in found)
+    assert any(text[s:e].startswith("Cải cách hành chính") for _, _, s, e in found)
+    assert all(s <= v_start <= v_end <= e for v_start, v_end, s, e in found)  # the value within its span
 
 
 def test_a_quotation_is_its_words_and_a_long_one_is_kept_by_both_ends():
