@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from ..question.analysis import kind_cues
 from ..text import fold, syllables, word_tokenize
-from .quotations import CLOSING, LOOSE_ENDS, OPENING, QUOTATION, outside_quotations, stripped
+from .quotations import LOOSE_ENDS, outside_quotations, quotations, stripped
 from .spans import MAX_SPAN, clause_bounds
 from .terms import terms_in_order
 
@@ -269,18 +269,16 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     its end; a quotation that runs on past the sentence is taken to the sentence's end, and one
     that began in an earlier sentence from the sentence's start.
     """
-    inside = []
-    for match in QUOTATION.finditer(text):
-        group = next(g for g in range(1, 4) if match.group(g) is not None)
-        inside.append((match.start(group), match.end(group)))
-    balanced = QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
-    opening, closing = OPENING.search(balanced), CLOSING.search(balanced)
-    if closing and (not opening or closing.start() < opening.start()):
-        inside.append((0, closing.start()))
-    if opening and (not closing or opening.start() > closing.start()):
-        inside.append((opening.end(), len(text)))
-    found = [span for start, end in inside for span in _both_ends(text, start, end)]
-    return [s for s in dict.fromkeys(found) if s[1] - s[0] >= 2]
+    found = quotations(text)
+    inside = [(opening + 1, closing) for opening, closing in found if opening is not None and closing is not None]
+    opening = next((o for o, c in found if c is None), None)  # the first left open in this sentence
+    closing = next((c for o, c in found if o is None), None)  # the first that closes an earlier one
+    if closing is not None and (opening is None or closing < opening):
+        inside.append((0, closing))
+    if opening is not None and (closing is None or opening > closing):
+        inside.append((opening + 1, len(text)))
+    spans = [span for start, end in inside for span in _both_ends(text, start, end)]
+    return [s for s in dict.fromkeys(spans) if s[1] - s[0] >= 2]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -375,7 +373,6 @@ def whole_words(text: str, span: tuple[int, int]) -> tuple[int, int]:
         if b - a <= MAX_SPAN and text[a:b].strip(LOOSE_ENDS):
             return stripped(text, a, b)
     return span
-
 
 
 def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:

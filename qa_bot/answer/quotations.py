@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CLOSING", "LOOSE_ENDS", "OPENING", "QUOTATION", "outside_quotations", "quotations", "stripped"]
+__all__ = ["LOOSE_ENDS", "outside_quotations", "quotations", "stripped"]
 
-QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
-OPENING = re.compile(r"[“«]|(?:^|(?<=[\s:(]))\"(?=\w)")  # a mark left open once the closed quotations are out
-CLOSING = re.compile(r"[”»]|(?<=[\w.!?…,])\"(?=[\s.,;:!?)]|$)")
+_QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»")
+_OPENING = re.compile(r"[“«]|(?:^|(?<=[\s:(]))\"(?=\w)")  # a mark left open once the closed quotations are out
+_CLOSING = re.compile(r"[”»]|(?<=[\w.!?…,])\"(?=[\s.,;:!?)]|$)")
 LOOSE_ENDS = " \n,;:-–—"  # what a span neither starts nor ends with once a part of it is left out
 
 
@@ -19,10 +19,10 @@ def quotations(text: str) -> list[tuple[int | None, int | None]]:
     """The offsets of each quotation's opening and closing marks, in order; None for the mark of a
     quotation that began in an earlier sentence or goes on into a later one.
     """
-    found: list[tuple[int | None, int | None]] = [(m.start(), m.end() - 1) for m in QUOTATION.finditer(text)]
-    balanced = QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
-    found += [(None, m.start()) for m in CLOSING.finditer(balanced)]
-    found += [(m.start(), None) for m in OPENING.finditer(balanced)]
+    found: list[tuple[int | None, int | None]] = [(m.start(), m.end() - 1) for m in _QUOTATION.finditer(text)]
+    balanced = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
+    found += [(None, m.start()) for m in _CLOSING.finditer(balanced)]
+    found += [(m.start(), None) for m in _OPENING.finditer(balanced)]
     return sorted(found, key=lambda q: q[0] if q[0] is not None else q[1])
 
 
