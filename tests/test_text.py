@@ -61,4 +61,3 @@ def test_lowercase_is_every_lowercase_vietnamese_letter_and_no_capital():
     assert all(one.fullmatch(ch) for ch in letters)
     assert not any(one.fullmatch(ch.upper()) for ch in letters)  # Đ, Ư, Ủ … were in [a-zà-ỹ]
     assert not any(one.fullmatch(ch) for ch in "0-.,  \n")
-
