@@ -26,7 +26,7 @@ from .terms import terms_in_order
 
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
            "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_full_stop",
-           "with_lead_in"]
+           "with_enumeration", "with_lead_in"]
 
 _WITHIN_WORD = re.compile(r"[^\W_]+(?: [^\W_]+)* ?|(?: [^\W_]+)+")  # syllables and single spaces only
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
@@ -399,6 +399,48 @@ def with_full_stop(text: str, span: tuple[int, int]) -> tuple[int, int]:
             break
         grown = i + 1
     return (start, grown) if grown - start <= MAX_SPAN else span
+
+
+_ENUMERATION_ITEM = re.compile(r",\s*([^,;.:!?()“”\"«»\n]+)")
+_ITEM_SYLLABLES = 8  # the most an item of an enumeration says ('Thành phố Hồ Chí Minh')
+_LAST_ITEM = re.compile(r"(?<!\w)(?:và|hoặc)(?!\w)")
+
+
+def with_enumeration(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` grown over the rest of the enumeration it ends in: the short items that follow it
+    after commas up to the one joined by `và` or `hoặc` (`… tại Hà Nội` → `… tại Hà Nội, Thành phố
+    Hồ Chí Minh và Thừa Thiên Huế`). Where that passes MAX_SPAN, the span loses its first clauses
+    (never the one the enumeration starts in), else it takes as many items as fit. Without such a
+    last item the commas part clauses, not items, and the span stays.
+
+    >>> text = "Thí điểm tại Hà Nội, Đà Nẵng và Cần Thơ, từ tháng 9."
+    >>> text[slice(*with_enumeration(text, (9, 19)))]
+    'tại Hà Nội, Đà Nẵng và Cần Thơ'
+    """
+    start, end = span
+    ends = []
+    while item := _ENUMERATION_ITEM.match(text, end):
+        words = item.group(1).rstrip()
+        if max(len(part.split()) for part in _LAST_ITEM.split(words)) > _ITEM_SYLLABLES:  # 'A và B': two items
+            break
+        end = item.start(1) + len(words)
+        ends.append(end)
+        if _LAST_ITEM.search(words):
+            return _enumeration_within(text, span, ends)
+    return span
+
+
+def _enumeration_within(text: str, span: tuple[int, int], ends: list[int]) -> tuple[int, int]:
+    """From `span` to the last of `ends` (the ends of the items after it) within MAX_SPAN: from a
+    later clause of the span when the whole does not fit, else to the last item that fits.
+    """
+    start, end = span
+    clauses = [start] + [start + m.end() for m in re.finditer(r",\s*", text[start:end])]
+    for clause in clauses:
+        if ends[-1] - clause <= MAX_SPAN:
+            return clause, ends[-1]
+    fitting = [e for e in ends if e - start <= MAX_SPAN]
+    return (start, fitting[-1]) if fitting else span
 
 
 def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: int = 3) -> tuple[int, int]:

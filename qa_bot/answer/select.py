@@ -39,6 +39,7 @@ from .phrases import (
     slot_spans,
     whole_words,
     window_spans,
+    with_enumeration,
     with_full_stop,
     with_lead_in,
 )
@@ -323,6 +324,8 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     if span.value is None:  # a phrase, not a value: it keeps the words that lead into it
         span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
     span = replace(span, span=whole_words(best.text.text, span.span))  # never cutting a word
+    if query.asks_several:  # which ones: the whole enumeration
+        span = replace(span, span=with_enumeration(best.text.text, span.span))
     span = replace(span, span=with_full_stop(best.text.text, span.span))
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None

@@ -99,6 +99,9 @@ def kind_cues() -> list[tuple[str, list[str]]]:
     return kinds[:-1] + list(words.get("topic_cues", {}).items()) + kinds[-1:]
 
 
+_SEVERAL = re.compile(r"(?<!\w)(?:nhung|cac)\s+(?:\w+\s+){0,3}?(?:nao|gi)(?!\w)")  # 'những … nào', 'các … gì'
+
+
 @dataclass(frozen=True)
 class Query:
     """A question prepared for retrieval and answer extraction."""
@@ -146,6 +149,13 @@ class Query:
     def aligned(self) -> str:
         """The question as a sentence is aligned with: an English one with its Vietnamese terms in place."""
         return self.in_place or self.matching
+
+    @property
+    def asks_several(self) -> bool:
+        """Whether the question asks for several things (`những huyện nào`, `các bước gì`): its answer
+        is a whole enumeration.
+        """
+        return bool(_SEVERAL.search(fold(self.matching.lower())))
 
     @property
     def language(self) -> str:

@@ -16,6 +16,7 @@ from qa_bot.answer.phrases import (
     slot_spans,
     whole_words,
     window_spans,
+    with_enumeration,
     with_full_stop,
     with_lead_in,
 )
@@ -209,6 +210,26 @@ def test_a_span_grows_to_the_whole_words_it_cuts():
               "về việc công nhận và chuyển đổi tín chỉ.")
     start, end = whole_words(review, (review.index("ét,"), len(review) - 1))  # `xét` left out, and its comma
     assert review[start:end].startswith("thông qua ý kiến") and review[start:end].endswith("tín chỉ")
+
+
+def test_a_span_grows_over_the_rest_of_the_enumeration_it_ends_in():
+    text = ("Từ ngày 25/9/2023, Bộ phối hợp với Bộ Công an thí điểm cấp Phiếu lý lịch tư pháp qua ứng dụng VNeID "
+            "tại Hà Nội, Thành phố Hồ Chí Minh và Thừa Thiên Huế, sau đó mở rộng ra cả nước.")
+    first = (text.index("tại Hà Nội"), text.index(", Thành phố"))
+    assert text[slice(*with_enumeration(text, first))] == "tại Hà Nội, Thành phố Hồ Chí Minh và Thừa Thiên Huế"
+    whole = with_enumeration(text, first)
+    assert with_enumeration(text, whole) == whole  # up to the item joined by `và`, not past it
+    clause = "Tỉnh giao Sở Nội vụ chủ trì, phối hợp với các sở, ngành có liên quan tổ chức thực hiện kế hoạch này."
+    head = (0, clause.index(", phối hợp"))  # the next clause is no short item
+    assert with_enumeration(clause, head) == head
+    target = ("Năm 2024, Cần Thơ đặt mục tiêu cấp thêm 150.000 chữ ký số cá nhân, ưu tiên cho hộ kinh doanh, "
+              "người lao động tự do và hội viên nông dân.")
+    chosen = (0, target.index(", người lao động"))  # the whole would pass 120: its first clauses go
+    assert target[slice(*with_enumeration(target, chosen))] == (
+        "ưu tiên cho hộ kinh doanh, người lao động tự do và hội viên nông dân")
+    long = "Các xã gồm " + ", ".join(f"xã số {i} của huyện miền núi" for i in range(6)) + " và xã số 6 của tỉnh."
+    grown = with_enumeration(long, (0, long.index(",")))  # the first items, as many as fit
+    assert grown[1] > long.index(",") and grown[1] - grown[0] <= MAX_SPAN and long[grown[1]] == ","
 
 
 def test_a_span_that_runs_to_the_end_of_its_sentence_keeps_the_full_stop():

@@ -81,6 +81,17 @@ def test_question_types(question, kind):
     assert question_kind(question) == kind
 
 
+@pytest.mark.parametrize(("question", "several"), [
+    ("Hà Giang thí điểm ở những huyện nào?", True),
+    ("cac buoc thuc hien gom nhung gi", True),  # without diacritics
+    ("Những hành động nào bị nghiêm cấm?", True),
+    ("Cơ quan nào chủ trì kế hoạch?", False),
+    ("Chỉ số CCHC được định nghĩa là gì?", False),
+])
+def test_a_question_for_several_things_wants_the_whole_enumeration(question, several):
+    assert analyze(question).asks_several is several
+
+
 def test_rank_and_percentage_questions_ask_for_that_value():
     assert analyze("Năm 2019 chỉ số CCHC xếp thứ mấy?").wants == "rank"
     assert analyze("What share of records were handled online?").wants == "percent"
