@@ -406,12 +406,13 @@ _ITEM_SYLLABLES = 8  # the most an item of an enumeration says ('Thành phố H�
 _LAST_ITEM = re.compile(r"(?<!\w)(?:và|hoặc)(?!\w)")
 
 
-def with_enumeration(text: str, span: tuple[int, int]) -> tuple[int, int]:
+def with_enumeration(text: str, span: tuple[int, int], keep: int | None = None) -> tuple[int, int]:
     """`span` grown over the rest of the enumeration it ends in: the short items that follow it
     after commas up to the one joined by `và` or `hoặc` (`… tại Hà Nội` → `… tại Hà Nội, Thành phố
     Hồ Chí Minh và Thừa Thiên Huế`). Where that passes MAX_SPAN, the span loses its first clauses
-    (never the one the enumeration starts in), else it takes as many items as fit. Without such a
-    last item the commas part clauses, not items, and the span stays.
+    (never the one the enumeration starts in, nor what lies from `keep` on: the value it names),
+    else it takes as many items as fit. Without such a last item the commas part clauses, not
+    items, and the span stays.
 
     >>> text = "Thí điểm tại Hà Nội, Đà Nẵng và Cần Thơ, từ tháng 9."
     >>> text[slice(*with_enumeration(text, (9, 19)))]
@@ -426,16 +427,16 @@ def with_enumeration(text: str, span: tuple[int, int]) -> tuple[int, int]:
         end = item.start(1) + len(words)
         ends.append(end)
         if _LAST_ITEM.search(words):
-            return _enumeration_within(text, span, ends)
+            return _enumeration_within(text, span, ends, span[1] if keep is None else keep)
     return span
 
 
-def _enumeration_within(text: str, span: tuple[int, int], ends: list[int]) -> tuple[int, int]:
+def _enumeration_within(text: str, span: tuple[int, int], ends: list[int], keep: int) -> tuple[int, int]:
     """From `span` to the last of `ends` (the ends of the items after it) within MAX_SPAN: from a
-    later clause of the span when the whole does not fit, else to the last item that fits.
+    later clause of the span, up to `keep`, when the whole does not fit, else to the last item that fits.
     """
     start, end = span
-    clauses = [start] + [start + m.end() for m in re.finditer(r",\s*", text[start:end])]
+    clauses = [start] + [start + m.end() for m in re.finditer(r",\s*", text[start:min(end, keep)])]
     for clause in clauses:
         if ends[-1] - clause <= MAX_SPAN:
             return clause, ends[-1]

@@ -325,7 +325,8 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
         span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
     span = replace(span, span=whole_words(best.text.text, span.span))  # never cutting a word
     if query.asks_several:  # which ones: the whole enumeration
-        span = replace(span, span=with_enumeration(best.text.text, span.span))
+        keep = span.value[0] if span.value is not None else None  # never dropping the value it names
+        span = replace(span, span=with_enumeration(best.text.text, span.span, keep))
     span = replace(span, span=with_full_stop(best.text.text, span.span))
     confidence = float(models.confidence.probability([confidence_features(query, ranked, span)])[0])
     answer = None

@@ -227,6 +227,8 @@ def test_a_span_grows_over_the_rest_of_the_enumeration_it_ends_in():
     chosen = (0, target.index(", người lao động"))  # the whole would pass 120: its first clauses go
     assert target[slice(*with_enumeration(target, chosen))] == (
         "ưu tiên cho hộ kinh doanh, người lao động tự do và hội viên nông dân")
+    value = target.index("150.000")  # a value the span names in its first clause: that clause stays,
+    assert with_enumeration(target, chosen, keep=value) == chosen  # and then the whole does not fit
     long = "Các xã gồm " + ", ".join(f"xã số {i} của huyện miền núi" for i in range(6)) + " và xã số 6 của tỉnh."
     grown = with_enumeration(long, (0, long.index(",")))  # the first items, as many as fit
     assert grown[1] > long.index(",") and grown[1] - grown[0] <= MAX_SPAN and long[grown[1]] == ","
