@@ -1,7 +1,7 @@
 r"""Out-of-fold measures of the answer layer on its fitting questions: a development tool.
 
     python -m qa_bot.evaluation.oof --corpus DIR --index DIR --questions A.jsonl B.jsonl \\
-        [--unaccented] [--negatives] [--retrieval-cache FILE] [--misses FILE] [--out FILE]
+        [--unaccented] [--negatives] [--retrieval-cache FILE] [--misses FILE] [--answers FILE] [--out FILE]
 
 Five folds by question (every form of a question, translated or without diacritics, in one).
 For each fold the sentence and span rankers are fitted on the other folds and each question of
@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_arguments(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write each missed question here (JSONL)")
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="write every answerable question's answer here (JSONL), right or not")
     parser.add_argument("--out", type=Path, default=None, help="write the table here (JSON)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -130,11 +132,16 @@ def main(argv: list[str] | None = None) -> None:
               f"{row['false_abstain']:10.3f} {row['unanswerable']:12d} {row['abstain']:7.3f}")
     if args.out:
         args.out.write_text(json.dumps(table, indent=1), encoding="utf-8")
-    if args.misses:
-        args.misses.write_text("".join(
-            json.dumps({"file": o.name, "id": o.question_id, "sentence_right": o.sentence_right,
-                        "abstained": o.abstained, "span": o.span, "sentence": o.sentence}, ensure_ascii=False) + "\n"
-            for o in found if o.answerable and not o.span_right), encoding="utf-8")
+    for path, wanted in ((args.misses, lambda o: not o.span_right), (args.answers, lambda o: True)):
+        if path:
+            path.write_text("".join(_record(o) + "\n" for o in found if o.answerable and wanted(o)), encoding="utf-8")
+
+
+def _record(outcome: Outcome) -> str:
+    """One answered question as a JSON line (what `--misses` and `--answers` write)."""
+    return json.dumps({"file": outcome.name, "id": outcome.question_id, "sentence_right": outcome.sentence_right,
+                       "span_right": outcome.span_right, "abstained": outcome.abstained, "span": outcome.span,
+                       "sentence": outcome.sentence}, ensure_ascii=False)
 
 
 if __name__ == "__main__":

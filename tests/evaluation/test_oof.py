@@ -39,3 +39,10 @@ def test_every_dev_question_is_answered_by_models_fitted_without_it(fake_qa):
     table = oof.tally(found)
     assert table["dev"]["answerable"] == sum(1 for ex in data if ex.answerable) > 30
     assert 0.3 < table["dev"]["sentence"] <= 1.0 and table["dev"]["span"] <= table["dev"]["sentence"]
+
+
+def test_a_recorded_answer_says_what_came_of_it():
+    outcome = oof.Outcome("uit/unaccented", "q7", True, True, False, False, "từ điểm 5,0", "Đạt từ điểm 5,0 trở lên.")
+    record = json.loads(oof._record(outcome))
+    assert record == {"file": "uit/unaccented", "id": "q7", "sentence_right": True, "span_right": False,
+                      "abstained": False, "span": "từ điểm 5,0", "sentence": "Đạt từ điểm 5,0 trở lên."}
