@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
 from ..text import LOWERCASE
+from .list_numbers import list_labels
 from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
 from .provinces import find_provinces
@@ -449,29 +450,33 @@ def _read_docx(data: bytes) -> Extracted:
 
     _check_zip(data)
     document = docx.Document(io.BytesIO(data))
+    labels: dict[_Element, str] = {}
+    with contextlib.suppress(Exception):  # a broken numbering part loses the numbers, not the text
+        labels = list_labels(document)
     blocks = []
     for section in document.sections:
         with contextlib.suppress(Exception):  # a broken header does not lose the body
             if not section.header.is_linked_to_previous:  # page numbers alone are not text
                 blocks += [b for b in _docx_blocks(section.header._element) if re.search(r"[^\W\d_]", b)]
-    blocks += _docx_blocks(document.element.body)
+    blocks += _docx_blocks(document.element.body, labels)
     core = document.core_properties
     meta = {"title": core.title, "author": core.author, "date": core.created and core.created.date().isoformat()}
     text = _tidy("\n\n".join(b for b in blocks if b.strip()))
     meta = _clean_meta(meta)
     with contextlib.suppress(Exception):  # a section is a nicety: a strange paragraph does not lose the text
-        if headings := find_headings(text, _docx_headings(document)):
+        if headings := find_headings(text, _docx_headings(document, labels)):
             meta["headings"] = headings
     return Extracted(text, meta)
 
 
-def _docx_headings(document: docx.document.Document) -> list[str]:
-    """The body's headings: paragraphs styled Heading/Title or with an outline level, and
-    short paragraphs written all in bold ('Điều 5. …', 'II. KẾT QUẢ …' in official documents).
+def _docx_headings(document: docx.document.Document, labels: dict[_Element, str]) -> list[str]:
+    """The body's headings, with the numbers Word draws before them (`labels`): paragraphs styled
+    Heading/Title or with an outline level, and short paragraphs written all in bold ('Điều 5. …',
+    'II. KẾT QUẢ …' in official documents).
     """
     headings = []
     for paragraph in document.paragraphs:
-        text = " ".join(paragraph.text.split())
+        text = " ".join(_labelled(labels.get(paragraph._p, ""), paragraph.text).split())
         if not re.search(r"[^\W\d_]", text) or len(text) > 150:
             continue
         style = paragraph.style.name.lower() if paragraph.style is not None else ""
@@ -499,18 +504,26 @@ def _check_zip(data: bytes) -> None:
         raise ExtractionError("not a .docx (no word/document.xml)")
 
 
-def _docx_blocks(container: _Element) -> list[str]:
-    """Text of the w:p and w:tbl children of a body or header, content controls opened."""
+def _docx_blocks(container: _Element, labels: dict[_Element, str] | None = None) -> list[str]:
+    """Text of the w:p and w:tbl children of a body or header, content controls opened, each
+    list paragraph led by the number or bullet Word draws before it (`labels`).
+    """
+    labels = labels or {}
     blocks = []
     for child in container.iterchildren():
         if child.tag == _W + "p":
-            blocks.append(_paragraph_text(child))
+            blocks.append(_labelled(labels.get(child, ""), _paragraph_text(child)))
         elif child.tag == _W + "tbl":
-            blocks.append(_table_text(child, container))
+            blocks.append(_table_text(child, container, labels))
         elif child.tag == _W + "sdt":
             for content in child.iterchildren(_W + "sdtContent"):
-                blocks += _docx_blocks(content)
+                blocks += _docx_blocks(content, labels)
     return blocks
+
+
+def _labelled(label: str, text: str) -> str:
+    """A list paragraph's text after its number or bullet (an empty paragraph stays empty)."""
+    return f"{label} {text.lstrip()}" if label and text.strip() else text
 
 
 def _paragraph_text(p: _Element) -> str:
@@ -519,7 +532,7 @@ def _paragraph_text(p: _Element) -> str:
                    for node in p.iter(_W + "t", *parts))
 
 
-def _table_text(tbl: _Element, parent: _Element) -> str:
+def _table_text(tbl: _Element, parent: _Element, labels: dict[_Element, str]) -> str:
     """One line per row, cells joined by ' | ': a cell spanning columns once, one spanning
     rows on each of its rows (python-docx's grid), nested tables inlined.
     """
@@ -532,7 +545,8 @@ def _table_text(tbl: _Element, parent: _Element) -> str:
     rows = []
     for tcs in grid:
         unique = [tc for i, tc in enumerate(tcs) if i == 0 or tc is not tcs[i - 1]]
-        cells = [" ".join(" ".join(_paragraph_text(p) for p in tc.iter(_W + "p")).split()) for tc in unique]
+        cells = [" ".join(" ".join(_labelled(labels.get(p, ""), _paragraph_text(p)) for p in tc.iter(_W + "p")).split())
+                 for tc in unique]
         rows.append(" | ".join(cells) if any(cells) else "")
     return "\n".join(row for row in rows if row)
 
