@@ -27,6 +27,7 @@ from .list_numbers import list_labels
 from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
 from .provinces import find_provinces
+from .titles import title_from_text
 
 if TYPE_CHECKING:
     import docx.document
@@ -94,6 +95,8 @@ def extract(path: Path, max_bytes: int = 50_000_000) -> Extracted:
         raise ExtractionError(f"damaged {suffix[1:].upper()} file ({type(err).__name__})") from None
     if not result.text.strip():
         raise ExtractionError("no text found" + (" (scanned PDF?)" if suffix == ".pdf" else ""))
+    if "title" not in result.meta and (title := title_from_text(result.text)):
+        result.meta["title"] = title  # most PDF and Word files name none: the heading does
     return result
 
 
