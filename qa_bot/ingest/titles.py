@@ -56,7 +56,8 @@ def _subject(lines: list[str]) -> str:
     if inside := _BODY_INSIDE.search(subject):  # a PDF line that runs on into the body
         subject = subject[:inside.start()]
     if len(subject) > _LONGEST:
-        subject = subject[:subject.rfind(" ", 0, _LONGEST)] + " …"
+        cut = subject.rfind(" ", 0, _LONGEST)
+        subject = subject[:cut if cut > 0 else _LONGEST] + " …"
     return subject.strip()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa_bot.datafiles import read_lines
 from qa_bot.ingest.extract import extract
@@ -58,6 +60,8 @@ def test_a_subject_that_runs_into_the_body_is_cut_there_and_a_long_one_shortened
     assert title_from_text(text) == "BÁO CÁO Tổng kết thực hiện Quyết định số 787/QĐ-UBND"
     long = title_from_text("KẾ HOẠCH\n" + "triển khai nhiệm vụ cải cách hành chính " * 20 + "\n")
     assert len(long) < 270 and long.endswith(" …")
+    unbroken = title_from_text("KẾ HOẠCH\n" + "x" * 400 + "\n")
+    assert unbroken == "KẾ HOẠCH " + "x" * 250 + " …"
 
 
 @pytest.mark.parametrize("text", [
@@ -85,3 +89,11 @@ def test_an_extracted_file_without_a_title_takes_its_heading_but_a_title_of_its_
                     + "".join(f"<p>{line}</p>" for line in _DECREE.splitlines()) + "<p>" + "Nội dung. " * 40
                     + "</p></article></body></html>", encoding="utf-8")
     assert extract(page).meta["title"] == "Cổng thông tin điện tử tỉnh Lâm Đồng"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["BÁO CÁO", "V/v x", "Số: 1/QĐ", "Căn cứ", "a", "PHÍ", "|", "___", ""])
+                | st.text(max_size=80), max_size=12))
+def test_any_text_gives_a_title_or_none_without_failing(lines):
+    title = title_from_text("\n".join(lines))
+    assert title is None or (title.strip() == title and len(title) < 400)
