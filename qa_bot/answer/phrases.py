@@ -26,7 +26,7 @@ from .terms import terms_in_order
 
 __all__ = ["Slot", "lead_run", "longest_run", "manner_spans", "match_spans", "question_slot", "quoted_spans",
            "reason_spans", "sentence_spans", "slot_spans", "whole_words", "window_spans", "with_full_stop",
-           "with_enumeration", "with_lead_in"]
+           "with_enumeration", "with_lead_in", "without_cut_demonstrative"]
 
 _WITHIN_WORD = re.compile(r"[^\W_]+(?: [^\W_]+)* ?|(?: [^\W_]+)+")  # syllables and single spaces only
 _PHRASE_END = re.compile(r"[.;!?](?:\s|$)")
@@ -463,3 +463,25 @@ def with_lead_in(text: str, span: tuple[int, int], terms: frozenset[str], most: 
             break
         start, most = word_start, most - len(parts)
     return start, end
+
+
+_DEMONSTRATIVES = frozenset(("đó", "này", "ấy", "kia", "nay", "vậy", "thế"))
+_FIRST_WORD = re.compile(r"(\S+?)[,;:]?\s+")
+
+
+def without_cut_demonstrative(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` without the demonstrative it opens on when that word ends the phrase before the span
+    (`trong đó`, `học phần đó`, `đến nay`: a word right before it, no mark between), which the
+    span's start cut in two. A demonstrative after a mark opens a clause and stays (`…, đó là …`).
+
+    >>> text = "có 1.895 TTHC, trong đó 1.565 TTHC đạt mức độ 4"
+    >>> text[slice(*without_cut_demonstrative(text, (21, 47)))]
+    '1.565 TTHC đạt mức độ 4'
+    """
+    start, end = span
+    first = _FIRST_WORD.match(text, start, end)
+    before = text[:start]
+    if (first and first.group(1).lower() in _DEMONSTRATIVES and before[-1:].isspace()
+            and before.rstrip()[-1:].isalpha() and first.end() < end):
+        return first.end(), end
+    return span

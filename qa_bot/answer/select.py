@@ -42,6 +42,7 @@ from .phrases import (
     with_enumeration,
     with_full_stop,
     with_lead_in,
+    without_cut_demonstrative,
 )
 from .spans import candidates
 from .terms import weights_of
@@ -324,6 +325,7 @@ def choose(query: Query, hits: list[Hit], documents: dict[str, Document], vocabu
     if span.value is None:  # a phrase, not a value: it keeps the words that lead into it
         span = replace(span, span=with_lead_in(best.text.text, span.span, asked.terms))
     span = replace(span, span=whole_words(best.text.text, span.span))  # never cutting a word
+    span = replace(span, span=without_cut_demonstrative(best.text.text, span.span))  # nor opening on a phrase's end
     if query.asks_several:  # which ones: the whole enumeration
         keep = span.value[0] if span.value is not None else None  # never dropping the value it names
         span = replace(span, span=with_enumeration(best.text.text, span.span, keep))

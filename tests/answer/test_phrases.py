@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from qa_bot.answer.phrases import (
     with_enumeration,
     with_full_stop,
     with_lead_in,
+    without_cut_demonstrative,
 )
 from qa_bot.answer.spans import MAX_SPAN, list_candidates, person_candidates
 from qa_bot.question.analysis import analyze
@@ -257,3 +259,18 @@ def test_a_name_with_a_one_letter_part_is_a_person_and_a_lettered_heading_is_not
     assert names("Trong khi đó, ông A Thuyên, Chủ tịch UBND huyện thẳng thắn nhìn nhận.") == ["A Thuyên"]
     assert names("bà Y Thị Hoa, Chủ tịch UBND huyện Đăk Hà cho biết") == ["Y Thị Hoa"]
     assert names("Theo Phụ lục A Danh mục thủ tục") == []
+
+
+@pytest.mark.parametrize(("text", "span", "expected"), [
+    ("có 1.895 TTHC, trong đó 1.565 TTHC đạt mức độ 4", "đó 1.565 TTHC đạt mức độ 4", "1.565 TTHC đạt mức độ 4"),
+    ("không được học quá số tín chỉ của học kỳ đó, trừ những sinh viên được phép",
+     "đó, trừ những sinh viên được phép", "trừ những sinh viên được phép"),
+    ("Tỉnh đã số hóa hồ sơ, đó là bước đầu tiên", "đó là bước đầu tiên", "đó là bước đầu tiên"),  # opens a clause
+    ("Đó là bước đầu tiên", "Đó là bước đầu tiên", "Đó là bước đầu tiên"),
+    ("tính đến nay", "nay", "nay"),  # nothing would be left
+    ("trong đó 1.565 TTHC", "trong đó 1.565 TTHC", "trong đó 1.565 TTHC"),
+])
+def test_a_span_does_not_open_on_the_demonstrative_that_ends_the_phrase_before_it(text, span, expected):
+    start = text.rindex(span)
+    got = without_cut_demonstrative(text, (start, start + len(span)))
+    assert text[slice(*got)] == expected
