@@ -45,7 +45,7 @@ def _missing_weight(asked: Asked, present: frozenset[str]) -> float:
     return max(missing, default=0.0) / max(weights)
 
 
-_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d+[.)]|[-–•+*])\s", re.IGNORECASE)
+_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d+[.)-]|[-–•+*])\s", re.IGNORECASE)  # '1- ': older laws
 
 
 def _unterminated(sentence: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa_bot.answer.features import sentence_features
+from qa_bot.answer.features import is_list_item, sentence_features
 from qa_bot.answer.select import _follow_on, _lead_in
 from qa_bot.answer.typed import Asked
 from qa_bot.question.analysis import analyze
@@ -105,3 +105,11 @@ def test_a_question_asking_what_someone_said_looks_for_quoted_words():
     quoted = span_features(_asked(question), sentence, (start, start + 10), {"quoted"}, 0.0, [])
     assert quoted["quote_asked"] == quoted["by_quoted"] == 1.0
 
+
+
+def test_list_items_are_told_by_their_marks():
+    for item in ("a) Mục tiêu", "2. Cải cách thể chế", "3) Nộp hồ sơ", "1- Công dân có quyền", "- 100% văn bản",
+                 "• Hồ sơ", "+ Bước 1"):
+        assert is_list_item(item), item
+    for sentence in ("2021-2025 là giai đoạn", "Điều 5 quy định", "1.565 TTHC đạt mức độ 4", "Năm 2023, tỉnh"):
+        assert not is_list_item(sentence), sentence
