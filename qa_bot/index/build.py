@@ -22,7 +22,7 @@ import pyarrow as pa
 from .. import __version__
 from ..embedders import Embedder, same_model
 from ..errors import BuildLocked, IndexUnusable
-from ..ingest.chunking import chunk_documents
+from ..ingest.chunking import chunk_documents, indexed_texts
 from ..ingest.documents import (
     MAX_FILE_BYTES,
     CorpusFiles,
@@ -35,7 +35,7 @@ from .chunkstore import write_store
 from .dense import build_dense, choose_spec, load_vectors, save_dense
 from .engines import BuildEngine, LocalEngine
 from .fact_store import previous_generation, write_facts
-from .load import Index, load_index, read_chunk_texts, read_documents
+from .load import Index, load_index, read_chunk_texts, read_documents, read_indexed_texts
 from .manifest import FORMAT_VERSION, PIPELINE_VERSIONS, READABLE_FORMATS, Manifest, load_manifest, now
 from .sentences import build_sentence_vectors, previous_sentence_vectors
 from .store import build_lock, new_generation, publish
@@ -95,14 +95,17 @@ def _manifest(embedder: Embedder, corpus: Path, scan: CorpusScan, chunks: list[C
     )
 
 
+_TITLED_CHUNKS = 5  # the chunks version from which a chunk is embedded and tokenised with its title
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.ndarray], dict[str, list[str]]]:
     """The previous build's documents (source → (hash, Document); none when text extraction
-    changed since), vectors and BM25 tokens (text sha → row, tokens), when it was made by this
-    embedder in this format or one it converts; empty otherwise.
+    changed since), vectors and BM25 tokens (sha of the text they were made of → row, tokens),
+    when it was made by this embedder in this format or one it converts; empty otherwise.
     """
     manifest = load_manifest(index_dir)
     if (manifest is None or manifest.format_version not in READABLE_FORMATS
@@ -113,7 +116,8 @@ def _previous(index_dir: Path, embedder: Embedder) -> tuple[dict, dict[str, np.n
     try:
         docs = ({source: (manifest.files.get(source), doc) for source, doc in read_documents(data).items()}
                 if same_extraction else {})
-        texts = read_chunk_texts(data)
+        texts = read_indexed_texts(data) if manifest.pipeline.get("chunks", 1) >= _TITLED_CHUNKS \
+            else read_chunk_texts(data)  # an older build embedded the chunks' text alone
         rows = load_vectors(data, mmap=True)
         if len(rows) != len(texts):
             raise ValueError("vectors and chunks differ in number")
@@ -131,13 +135,12 @@ def _previous_sentences(index_dir: Path, embedder: Embedder) -> dict:
     return previous_sentence_vectors(Path(index_dir) / manifest.generation)
 
 
-def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
+def _per_text(texts: list[str], cache: dict, compute: Callable[[list[str], Callable[[int], None]], Sequence],
               stage: str, progress: Progress | None) -> tuple[list, int]:
-    """`compute(texts, step)` of each chunk's text, taken from `cache` (text sha → value) where the
-    text is unchanged; each new text computed once. Returns the values in chunk order and how
-    many texts were new.
+    """`compute(texts, step)` of each text, taken from `cache` (text sha → value) where the text is
+    unchanged; each new text computed once. Returns the values in order and how many texts were new.
     """
-    todo = list({key: c.text for c in chunks if (key := _text_key(c.text)) not in cache}.items())
+    todo = list({key: text for text in texts if (key := _text_key(text)) not in cache}.items())
     done = 0
 
     def step(n: int) -> None:
@@ -149,24 +152,24 @@ def _per_text(chunks: list[Chunk], cache: dict, compute: Callable[[list[str], Ca
     if todo:
         fresh = compute([text for _, text in todo], step)
         cache = {**cache, **{key: value for (key, _), value in zip(todo, fresh, strict=True)}}
-    return [cache[_text_key(c.text)] for c in chunks], len(todo)
+    return [cache[_text_key(text)] for text in texts], len(todo)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, cache: dict, progress: Progress | None,
+def _embed(texts: list[str], embedder: Embedder, cache: dict, progress: Progress | None,
            report: BuildReport, engine: BuildEngine) -> np.ndarray:
-    """Vectors of `chunks`, taken from `cache` where the text is unchanged."""
-    rows, report.embedded = _per_text(chunks, cache, lambda texts, step: engine.embed(texts, embedder, step),
+    """Vectors of the chunks' `texts` (`indexed_texts`), taken from `cache` where the text is unchanged."""
+    rows, report.embedded = _per_text(texts, cache, lambda todo, step: engine.embed(todo, embedder, step),
                                       "embedding", progress)
-    report.reused = len(chunks) - report.embedded  # repeats of a new text count as reused
-    if not chunks:
+    report.reused = len(texts) - report.embedded  # repeats of a new text count as reused
+    if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
 
 
-def _tokens(chunks: list[Chunk], cache: dict[str, list[str]], engine: BuildEngine,
+def _tokens(texts: list[str], cache: dict[str, list[str]], engine: BuildEngine,
             progress: Progress | None) -> list[list[str]]:
-    """Each chunk's BM25 tokens (`[""]` for none), taken from `cache` where the text is unchanged."""
-    tokens = _per_text(chunks, cache, engine.tokenize, "tokenising", progress)[0]
+    """The BM25 tokens of the chunks' `texts` (`[""]` for none), taken from `cache` where the text is unchanged."""
+    tokens = _per_text(texts, cache, engine.tokenize, "tokenising", progress)[0]
     return [t or [""] for t in tokens]
 
 
@@ -192,10 +195,11 @@ def _build_locked(corpus: Path, index_dir: Path, embedder: Embedder, progress: P
     scan = scan_corpus(corpus, cache={**previous_docs, **read}, max_bytes=max_bytes, files=files)
     report = _compare(previous_docs, scan)
     chunks = chunk_documents(scan.documents, max_chars=CHUNK_CHARS)
-    vectors = _embed(chunks, embedder, vectors_cache, progress, report, engine)
-    tokens = _tokens(chunks, tokens_cache, engine, progress)
-    generation, tmp = new_generation(index_dir)
     documents = {d.source: d for d in scan.documents}
+    texts = indexed_texts(chunks, documents)  # each with its document's title
+    vectors = _embed(texts, embedder, vectors_cache, progress, report, engine)
+    tokens = _tokens(texts, tokens_cache, engine, progress)
+    generation, tmp = new_generation(index_dir)
     report.sentences_embedded = build_sentence_vectors(tmp, chunks, documents, embedder,
                                                        _previous_sentences(index_dir, embedder), progress)
     write_store(tmp, chunks, scan.documents)

@@ -212,6 +212,11 @@ class DocumentTable(Mapping[str, Document]):
     def __contains__(self, source: object) -> bool:
         return source in self._row_of
 
+    def titles(self) -> list[str]:
+        """Each document's own title ('' for none), in row order, without reading its text."""
+        return [json.loads(meta or "{}").get("title", "") for b in self._rows.batches
+                for meta in b.column("meta").to_pylist()]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.sources)
 

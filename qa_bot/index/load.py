@@ -24,6 +24,7 @@ import bm25s
 import numpy as np
 
 from ..errors import IndexUnusable
+from ..ingest.chunking import indexed_text_of
 from ..ingest.documents import Problem
 from ..schema import Chunk, Document
 from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_facets, has_store
@@ -100,6 +101,21 @@ def read_documents(folder: Path) -> dict[str, Document]:
         r["source"]: Document(r["source"], r["text"], r.get("meta") or {})
         for r in read_jsonl(Path(folder) / "documents.jsonl")
     }
+
+
+def read_indexed_texts(folder: Path) -> list[str]:
+    """What retrieval read of every chunk of a generation folder, in id order (either format): its text
+    after its document's title (`ingest.chunking.indexed_text`).
+    """
+    if not has_store(folder):  # format 2: JSON lines
+        documents = read_documents(folder)
+        return [indexed_text_of(r["text"], documents[r["source"]].meta.get("title", "") if r["source"] in documents
+                                else "") for r in read_jsonl(Path(folder) / "chunks.jsonl")]
+    table = DocumentTable(folder)
+    chunks = ChunkTable(folder, table)
+    titles = table.titles()
+    return [indexed_text_of(text, titles[row]) for text, row in zip(chunks.texts(), chunks.document_rows.tolist(),
+                                                                     strict=True)]
 
 
 def read_chunk_texts(folder: Path) -> list[str]:

@@ -24,12 +24,13 @@ READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors
 # (ingest/extract.py) change what they produce: an index built by an older qa-bot is then rebuilt
 # by ensure_index, its files read again when extraction changed.
 # chunks 2: a quotation's closing mark ends the sentence it closes; 3: no sentence ends without white space;
-# 4: an item's or an article's number ('1.', 'Điều 2.') stays with its text
+# 4: an item's or an article's number ('1.', 'Điều 2.') stays with its text; 5: a chunk is embedded and
+# tokenised with its document's title (ingest.chunking.indexed_text)
 # extract 2: a PDF line that ends on a comma or on 'của', 'là', 'số' … goes on in the next;
 # 3: and a lowercase word into a date or a figure on the next line; 4: a line as wide as the page goes on;
 # 5: a sentence goes on over a page break, the page's number dropped; a lowercase line after ';' or ':'
 # 6: a capital beyond Latin-1 starts a new line; a .docx list item keeps its number; a title from the heading
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 4, "facts": 1, "extract": 6}  # facts: the index has facts.sqlite
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 5, "facts": 1, "extract": 6}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 

@@ -128,7 +128,7 @@ def _write_without(corpus: Path, index_dir: Path, manifest: Manifest, gone: set[
     if saved is not None and len(saved) == len(records):
         tokens = [saved[i] for i in keep]
     else:  # a generation of an older qa-bot: tokenised again
-        tokens = chunk_tokens(kept)
+        tokens = chunk_tokens(kept, documents)
     vocabulary = Vocabulary.from_dict(json.loads((data / "vocabulary.json").read_text(encoding="utf-8")))
     vocabulary = without_texts(vocabulary, (documents[s].text for s in gone if s in documents))
     generation, tmp = new_generation(index_dir)

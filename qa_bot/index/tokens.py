@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ..schema import Chunk
+from ..ingest.chunking import indexed_texts
+from ..schema import Chunk, Document
 from ..text import lexical_tokens
 
 __all__ = ["TOKENS", "SavedTokens", "chunk_tokens", "copy_tokens", "load_tokens", "saved_tokens", "save_tokens",
@@ -114,7 +116,6 @@ def tokens_by_text(folder: Path, texts: list[str]) -> dict[str, list[str]]:
     return {_key(text): tokens for text, tokens in zip(texts, saved, strict=True)}
 
 
-def chunk_tokens(chunks: list[Chunk], cache: dict[str, list[str]] | None = None) -> list[list[str]]:
-    """The BM25 tokens of each chunk, taken from `cache` (text sha256 → tokens) where the text is known."""
-    cache = cache or {}
-    return [cache.get(_key(c.text)) or lexical_tokens(c.text) or [""] for c in chunks]
+def chunk_tokens(chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> list[list[str]]:
+    """The BM25 tokens of each chunk: of its text after its document's title (`indexed_texts`)."""
+    return [lexical_tokens(text) or [""] for text in indexed_texts(chunks, documents)]

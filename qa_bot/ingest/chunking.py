@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from ..schema import Chunk, Document
 from ..text import normalize, underthesea
 
-__all__ = ["split_sentences", "chunk_document", "chunk_documents"]
+__all__ = ["split_sentences", "chunk_document", "chunk_documents", "indexed_text", "indexed_text_of", "indexed_texts"]
 
 # A "sentence" longer than this is not prose (a table dump, a 5 MB line): it is
 # cut at white space so that chunks stay embeddable.
@@ -154,3 +154,30 @@ def chunk_documents(docs: list[Document], max_chars: int = 600) -> list[Chunk]:
     for doc in docs:
         chunks.extend(chunk_document(doc, first_id=len(chunks), max_chars=max_chars))
     return chunks
+
+
+def indexed_text(chunk: Chunk, title: str) -> str:
+    r"""What retrieval reads of a chunk, for its vector and its BM25 tokens: its document's title on a
+    line of its own, then its text (a report's passages seldom name the report, its place or its
+    year; measured in docs/quality.md). Offsets and answers stay on the chunk's own text.
+
+    >>> indexed_text(Chunk(0, "a.txt", 0, 9, "Đạt 100%.", ()), "BÁO CÁO Kết quả CCHC năm 2025")
+    'BÁO CÁO Kết quả CCHC năm 2025\nĐạt 100%.'
+    """
+    return indexed_text_of(chunk.text, title)
+
+
+def indexed_text_of(text: str, title: str) -> str:
+    """`indexed_text` of a chunk's `text`."""
+    title = " ".join(title.split())
+    return f"{title}\n{text}" if title else text
+
+
+def indexed_texts(chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> list[str]:
+    """`indexed_text` of each chunk, with the title its document names (none for a document it lacks)."""
+    titles: dict[str, str] = {}
+    for chunk in chunks:
+        if chunk.source not in titles:
+            document = documents.get(chunk.source)
+            titles[chunk.source] = document.meta.get("title", "") if document is not None else ""
+    return [indexed_text(chunk, titles[chunk.source]) for chunk in chunks]

@@ -97,7 +97,7 @@ def _lexical(index: Index) -> _Lexical:
     if saved is not None and len(saved) == len(index.chunks):
         tokens, total = saved, saved.total()
     else:  # a generation of an older qa-bot: tokenised again
-        tokens = chunk_tokens(list(index.chunks))
+        tokens = chunk_tokens(index.chunks, index.documents)
         total = sum(len(t) for t in tokens)
     return _Lexical(tokens, total / len(tokens) if len(tokens) else 0.0)
 

@@ -112,3 +112,29 @@ def test_a_second_build_at_the_same_time_is_refused_with_a_message(small_corpus,
     with build_lock(index_dir):
         with pytest.raises(IndexUnusable, match="another qa-bot build is running"):
             build_index(small_corpus, index_dir, embedder)
+
+
+def test_a_chunk_is_retrieved_by_its_document_s_title_and_re_embedded_when_the_title_changes(small_corpus, tmp_path):
+    """Retrieval reads a chunk after its document's title (a report's passages seldom name the
+    report): BM25 and the vector both; the answer's offsets stay on the chunk's own text.
+    """
+    from qa_bot.ingest.chunking import indexed_text
+
+    embedder = HashEmbedder()
+    (small_corpus / "metadata.jsonl").write_text(
+        json.dumps({"file": "b.txt", "title": "Kế hoạch của huyện Quản Bạ"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    index = build_index(small_corpus, tmp_path / "idx", embedder)
+    (chunk,) = [c for c in index.chunks if c.source == "b.txt"]
+    assert "Quản Bạ" not in chunk.text and chunk.text == index.documents["b.txt"].text[chunk.char_start:chunk.char_end]
+    assert indexed_text(chunk, "Kế hoạch của huyện Quản Bạ") == f"Kế hoạch của huyện Quản Bạ\n{chunk.text}"
+    hits = search(index, embedder, FaissBackend(index), "Quản Bạ", lexical_tokens("Quản Bạ"), k=1, mode="bm25")
+    assert hits[0].chunk.source == "b.txt"
+    expected = embedder.encode([indexed_text(chunk, "Kế hoạch của huyện Quản Bạ")])[0]
+    assert (index.dense.reconstruct(chunk.id) @ expected) > 0.999
+
+    assert build_index(small_corpus, tmp_path / "idx", embedder).report.embedded == 0  # nothing changed
+    (small_corpus / "metadata.jsonl").write_text(
+        json.dumps({"file": "b.txt", "title": "Kế hoạch của huyện Mèo Vạc"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    assert build_index(small_corpus, tmp_path / "idx", embedder).report.embedded == 1  # the titled chunk only
