@@ -24,7 +24,7 @@ import bm25s
 import numpy as np
 
 from ..errors import IndexUnusable
-from ..ingest.chunking import indexed_text_of
+from ..ingest.chunking import indexed_text
 from ..ingest.documents import Problem
 from ..schema import Chunk, Document
 from .chunkstore import ChunkTable, DocumentFacets, DocumentTable, document_facets, has_store
@@ -109,12 +109,12 @@ def read_indexed_texts(folder: Path) -> list[str]:
     """
     if not has_store(folder):  # format 2: JSON lines
         documents = read_documents(folder)
-        return [indexed_text_of(r["text"], documents[r["source"]].meta.get("title", "") if r["source"] in documents
+        return [indexed_text(r["text"], documents[r["source"]].meta.get("title", "") if r["source"] in documents
                                 else "") for r in read_jsonl(Path(folder) / "chunks.jsonl")]
     table = DocumentTable(folder)
     chunks = ChunkTable(folder, table)
     titles = table.titles()
-    return [indexed_text_of(text, titles[row]) for text, row in zip(chunks.texts(), chunks.document_rows.tolist(),
+    return [indexed_text(text, titles[row]) for text, row in zip(chunks.texts(), chunks.document_rows.tolist(),
                                                                      strict=True)]
 
 

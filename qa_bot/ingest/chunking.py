@@ -9,7 +9,7 @@ from functools import lru_cache
 from ..schema import Chunk, Document
 from ..text import normalize, underthesea
 
-__all__ = ["split_sentences", "chunk_document", "chunk_documents", "indexed_text", "indexed_text_of", "indexed_texts"]
+__all__ = ["split_sentences", "chunk_document", "chunk_documents", "indexed_text", "indexed_texts"]
 
 # A "sentence" longer than this is not prose (a table dump, a 5 MB line): it is
 # cut at white space so that chunks stay embeddable.
@@ -156,19 +156,14 @@ def chunk_documents(docs: list[Document], max_chars: int = 600) -> list[Chunk]:
     return chunks
 
 
-def indexed_text(chunk: Chunk, title: str) -> str:
-    r"""What retrieval reads of a chunk, for its vector and its BM25 tokens: its document's title on a
-    line of its own, then its text (a report's passages seldom name the report, its place or its
-    year; measured in docs/quality.md). Offsets and answers stay on the chunk's own text.
+def indexed_text(text: str, title: str) -> str:
+    r"""What retrieval reads of a chunk's `text`, for its vector and its BM25 tokens: its document's
+    title on a line of its own, then the text (a report's passages seldom name the report, its place
+    or its year; measured in docs/quality.md). Offsets and answers stay on the chunk's own text.
 
-    >>> indexed_text(Chunk(0, "a.txt", 0, 9, "Đạt 100%.", ()), "BÁO CÁO Kết quả CCHC năm 2025")
+    >>> indexed_text("Đạt 100%.", "BÁO CÁO Kết quả CCHC năm 2025")
     'BÁO CÁO Kết quả CCHC năm 2025\nĐạt 100%.'
     """
-    return indexed_text_of(chunk.text, title)
-
-
-def indexed_text_of(text: str, title: str) -> str:
-    """`indexed_text` of a chunk's `text`."""
     title = " ".join(title.split())
     return f"{title}\n{text}" if title else text
 
@@ -180,4 +175,4 @@ def indexed_texts(chunks: Sequence[Chunk], documents: Mapping[str, Document]) ->
         if chunk.source not in titles:
             document = documents.get(chunk.source)
             titles[chunk.source] = document.meta.get("title", "") if document is not None else ""
-    return [indexed_text(chunk, titles[chunk.source]) for chunk in chunks]
+    return [indexed_text(chunk.text, titles[chunk.source]) for chunk in chunks]

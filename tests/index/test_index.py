@@ -127,10 +127,10 @@ def test_a_chunk_is_retrieved_by_its_document_s_title_and_re_embedded_when_the_t
     index = build_index(small_corpus, tmp_path / "idx", embedder)
     (chunk,) = [c for c in index.chunks if c.source == "b.txt"]
     assert "Quản Bạ" not in chunk.text and chunk.text == index.documents["b.txt"].text[chunk.char_start:chunk.char_end]
-    assert indexed_text(chunk, "Kế hoạch của huyện Quản Bạ") == f"Kế hoạch của huyện Quản Bạ\n{chunk.text}"
+    assert indexed_text(chunk.text, "Kế hoạch của huyện Quản Bạ") == f"Kế hoạch của huyện Quản Bạ\n{chunk.text}"
     hits = search(index, embedder, FaissBackend(index), "Quản Bạ", lexical_tokens("Quản Bạ"), k=1, mode="bm25")
     assert hits[0].chunk.source == "b.txt"
-    expected = embedder.encode([indexed_text(chunk, "Kế hoạch của huyện Quản Bạ")])[0]
+    expected = embedder.encode([indexed_text(chunk.text, "Kế hoạch của huyện Quản Bạ")])[0]
     assert (index.dense.reconstruct(chunk.id) @ expected) > 0.999
 
     assert build_index(small_corpus, tmp_path / "idx", embedder).report.embedded == 0  # nothing changed
