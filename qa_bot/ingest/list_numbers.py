@@ -133,10 +133,9 @@ class _Numbering:
             return ""
         num_id, ilvl = found
         levels = self.levels[num_id]
-        if ilvl not in levels:
+        if ilvl not in levels or not 0 <= ilvl < _LEVELS:  # a level Word does not have draws nothing
             return ""
         counts = self.counts.setdefault(num_id, [None] * _LEVELS)
-        ilvl = min(ilvl, _LEVELS - 1)
         counts[ilvl] = levels[ilvl].start if counts[ilvl] is None else counts[ilvl] + 1
         counts[ilvl + 1:] = [None] * (_LEVELS - ilvl - 1)  # a deeper level starts again
         level = levels[ilvl]
@@ -144,8 +143,8 @@ class _Numbering:
             return _bullet(level.text)
 
         def number(match: re.Match) -> str:
-            k = int(match.group(1)) - 1
-            if k >= _LEVELS or k not in levels:
+            k = int(match.group(1)) - 1  # %1-%9: levels 0-8
+            if k not in levels:
                 return ""
             count = counts[k] if counts[k] is not None else levels[k].start
             return format_number(count, levels[k].format)

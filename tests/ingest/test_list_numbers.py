@@ -90,6 +90,16 @@ def test_a_numbered_heading_keeps_its_number_as_a_section(tmp_path):
     assert [heading for _, heading in headings] == ["1. Cải cách thể chế"]
 
 
+def test_a_level_word_does_not_have_draws_nothing_and_the_other_items_keep_their_numbers(tmp_path):
+    document = docx.Document()
+    _add_list(document, "75", _level(0, "decimal", "%1.") + _level(12, "decimal", "%1.%13."))
+    _item(document, "Mục một", "75")
+    _item(document, "Mục lạ", "75", 12)
+    _item(document, "Mục hai", "75")
+    lines = [line for line in _text(tmp_path, document).splitlines() if line.strip()]
+    assert lines == ["1. Mục một", "Mục lạ", "2. Mục hai"]
+
+
 def test_a_list_whose_numbering_part_is_broken_keeps_its_text(tmp_path):
     document = docx.Document()
     _item(document, "Nội dung", "99")  # no such numbering instance
