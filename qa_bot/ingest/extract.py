@@ -515,7 +515,7 @@ def _docx_blocks(container: _Element, labels: dict[_Element, str] | None = None)
     blocks = []
     for child in container.iterchildren():
         if child.tag == _W + "p":
-            blocks.append(_labelled(labels.get(child, ""), _paragraph_text(child)))
+            blocks.append(_paragraph_text(child, labels))
         elif child.tag == _W + "tbl":
             blocks.append(_table_text(child, container, labels))
         elif child.tag == _W + "sdt":
@@ -529,10 +529,11 @@ def _labelled(label: str, text: str) -> str:
     return f"{label} {text.lstrip()}" if label and text.strip() else text
 
 
-def _paragraph_text(p: _Element) -> str:
+def _paragraph_text(p: _Element, labels: dict[_Element, str] | None = None) -> str:
+    """A paragraph's text, after the number or bullet Word draws before it (`labels`)."""
     parts = {_W + "tab": " ", _W + "br": "\n", _W + "cr": "\n"}
-    return "".join(node.text or "" if node.tag == _W + "t" else parts[node.tag]
-                   for node in p.iter(_W + "t", *parts))
+    text = "".join(node.text or "" if node.tag == _W + "t" else parts[node.tag] for node in p.iter(_W + "t", *parts))
+    return _labelled(labels.get(p, ""), text) if labels else text
 
 
 def _table_text(tbl: _Element, parent: _Element, labels: dict[_Element, str]) -> str:
@@ -548,8 +549,7 @@ def _table_text(tbl: _Element, parent: _Element, labels: dict[_Element, str]) ->
     rows = []
     for tcs in grid:
         unique = [tc for i, tc in enumerate(tcs) if i == 0 or tc is not tcs[i - 1]]
-        cells = [" ".join(" ".join(_labelled(labels.get(p, ""), _paragraph_text(p)) for p in tc.iter(_W + "p")).split())
-                 for tc in unique]
+        cells = [" ".join(" ".join(_paragraph_text(p, labels) for p in tc.iter(_W + "p")).split()) for tc in unique]
         rows.append(" | ".join(cells) if any(cells) else "")
     return "\n".join(row for row in rows if row)
 
