@@ -79,7 +79,8 @@ def previous_sentence_vectors(folder: Path) -> dict[bytes, np.ndarray]:
         return {}
     if len(keys) != len(vectors):
         return {}
-    return {bytes(k): vectors[i] for i, k in enumerate(keys)}
+    raw, width = keys.tobytes(), keys.dtype.itemsize  # not bytes(k): numpy drops a key's trailing zero bytes
+    return {raw[i * width:(i + 1) * width]: vectors[i] for i in range(len(keys))}
 
 
 def build_sentence_vectors(

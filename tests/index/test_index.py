@@ -138,3 +138,19 @@ def test_a_chunk_is_retrieved_by_its_document_s_title_and_re_embedded_when_the_t
         json.dumps({"file": "b.txt", "title": "Kế hoạch của huyện Mèo Vạc"}, ensure_ascii=False) + "\n",
         encoding="utf-8")
     assert build_index(small_corpus, tmp_path / "idx", embedder).report.embedded == 1  # the titled chunk only
+
+
+def test_a_sentence_vector_whose_key_ends_in_a_zero_byte_is_found_again(tmp_path):
+    """The keys are stored as 16-byte strings, and numpy drops the trailing zero bytes of such a
+    string: one sentence in 256 was embedded again at every rebuild.
+    """
+    import numpy as np
+
+    from qa_bot.index.sentences import KEYS, VECTORS, previous_sentence_vectors
+
+    keys = [b"\x01" * 15 + b"\x00", b"\x02" * 16, b"\x03" * 14 + b"\x00\x00"]
+    np.save(tmp_path / KEYS, np.asarray(keys, dtype="S16"), allow_pickle=False)
+    np.save(tmp_path / VECTORS, np.eye(3, dtype=np.float16), allow_pickle=False)
+    found = previous_sentence_vectors(tmp_path)
+    assert sorted(found) == sorted(keys)
+    assert found[keys[2]].tolist() == [0.0, 0.0, 1.0]
