@@ -212,3 +212,55 @@ def make_pdf(pages: list[list[str]], widgets=()) -> bytes:
             + b"".join(b"%010d 00000 n \n" % o for o in offsets))
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
     return bytes(out)
+
+
+# A report's footnote: a small raised number after a word, the note in small type at the page's foot,
+# and the sentence it annotates going on over the page break.
+NOTED_HEAD, NOTED_TAIL = "Bộ Nội vụ khảo sát tại 22 xã, phường, đặc khu", "trên địa"
+NOTED_NEXT = "bàn tỉnh với tổng số 1.100 phiếu khảo sát. Sở Nội vụ đang lập danh sách hộ gia đình."
+NOTE = "(1) phường Xuân Hương; (2) xã Tà Đùng; (3) xã Cát Tiên."
+POWER = "Khu hành chính mới rộng 500 m"
+
+
+def footnoted_report() -> bytes:
+    """Two pages: a sentence with a footnote marker runs over the page break, its note at the foot
+    of the first page; the second page gives an area in m² (a raised 2 that is no footnote).
+    """
+    pdf = _pdf()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=14)
+    for i, line in enumerate(("Báo cáo kết quả khảo sát chỉ số hài lòng năm 2025.",
+                              "Năm 2025, Bộ Nội vụ tổ chức khảo sát chỉ số SIPAS.")):
+        pdf.set_xy(60, 80 + 20 * i)
+        pdf.cell(0, 16, line)
+    pdf.set_xy(60, 120)
+    pdf.cell(pdf.get_string_width(NOTED_HEAD), 16, NOTED_HEAD)
+    x = 60 + pdf.get_string_width(NOTED_HEAD)
+    pdf.set_font("DejaVu", size=9)
+    pdf.set_xy(x, 116)  # raised by 4 points
+    pdf.cell(pdf.get_string_width("1"), 16, "1")
+    x += pdf.get_string_width("1")
+    pdf.set_font("DejaVu", size=14)
+    pdf.set_xy(x, 120)
+    pdf.cell(0, 16, f" {NOTED_TAIL}")
+    pdf.set_font("DejaVu", size=6.5)
+    pdf.set_xy(60, 760)
+    pdf.cell(pdf.get_string_width("1"), 8, "1")
+    pdf.set_font("DejaVu", size=10)
+    pdf.set_xy(66, 762)
+    pdf.cell(0, 12, NOTE)
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=14)
+    pdf.set_xy(60, 80)
+    pdf.cell(0, 16, NOTED_NEXT)
+    pdf.set_xy(60, 100)
+    pdf.cell(pdf.get_string_width(POWER), 16, POWER)
+    x = 60 + pdf.get_string_width(POWER)
+    pdf.set_font("DejaVu", size=9)
+    pdf.set_xy(x, 96)
+    pdf.cell(pdf.get_string_width("2"), 16, "2")
+    pdf.set_font("DejaVu", size=14)
+    pdf.set_xy(x + pdf.get_string_width("2"), 100)
+    pdf.cell(0, 16, ".")
+    return bytes(pdf.output())

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
 from ..text import LOWERCASE
+from .footnotes import PageParts, page_parts
 from .list_numbers import list_labels
 from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
@@ -372,15 +373,26 @@ def _read_pdf(data: bytes) -> Extracted:
     except Exception as err:
         reason = "encrypted PDF (cannot decrypt)" if "crypt" in str(err).lower() else "not a PDF (truncated or damaged)"
         raise ExtractionError(reason) from None
-    text, spans, scans = "", [], ScanReader(data, len(pages))
+    text, spans, scans, notes = "", [], ScanReader(data, len(pages)), ""
     for number, page in enumerate(pages):
-        page_text = _pdf_lines(_tidy(_page_text(page)))
+        raw, page_notes = _page_text(page)
+        page_text = _pdf_lines(_tidy(raw))
         if scans.is_scan(number, page_text):  # no text layer: recognised from the image
-            page_text = _pdf_lines(_tidy(scans.read(number))) or page_text
+            page_text, page_notes = _pdf_lines(_tidy(scans.read(number))) or page_text, ""
         page_text = _without_page_number(page_text, number + 1)
-        text += (" " if _goes_on_in(text, page_text) else "\n\n") if text and page_text else ""
+        goes_on = bool(text and page_text) and _goes_on_in(text, page_text)
+        if notes and not goes_on:  # the notes of the page before end it
+            text, notes = _with_notes(text, notes), ""
+            spans[-1] = (spans[-1][0], len(text))
+        elif notes:  # or, when its last sentence goes on here, follow that sentence's paragraph
+            page_text, notes = _with_notes_after_first_line(page_text, notes), ""
+        text += (" " if goes_on else "\n\n") if text and page_text else ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
+        notes = _pdf_lines(_tidy(page_notes))
+    if notes and spans:
+        text = _with_notes(text, notes)
+        spans[-1] = (spans[-1][0], len(text))
     info = reader.metadata or {}
     created = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
     title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "",
@@ -392,12 +404,15 @@ def _read_pdf(data: bytes) -> Extracted:
     return Extracted(text, meta, tuple(spans))
 
 
-def _page_text(page: PageObject) -> str:
-    """The page's text with its form fields' values in the blanks (else on the last lines)."""
+def _page_text(page: PageObject) -> tuple[str, str]:
+    """The page's text with its form fields' values in the blanks (else on the last lines), its
+    footnote markers dropped, and apart from it the text of its footnotes (`footnotes.page_parts`).
+    """
     try:
-        text = page.extract_text() or ""
+        parts = page_parts(page)
     except Exception:  # one bad page does not lose the document
-        text = ""
+        parts = PageParts("")
+    text = parts.body
     values = [value for value in _form_values(page) if value]
     slots = list(_SLOT.finditer(text))
     if values and len(slots) == len(values) and all(re.fullmatch(r"[\w./-]{1,12}", v) for v in values):
@@ -406,7 +421,20 @@ def _page_text(page: PageObject) -> str:
             text = text[:slot.start()] + f" {value}{gap}" + text[slot.end():]
     elif values:
         text = text.rstrip() + "\n" + "\n".join(values)
-    return text
+    return text, parts.notes
+
+
+def _with_notes(text: str, notes: str) -> str:
+    """`text` with a page's footnotes after it, as a paragraph of their own."""
+    return f"{text.rstrip()}\n{notes}" if text.strip() else notes
+
+
+def _with_notes_after_first_line(page: str, notes: str) -> str:
+    """The page with the footnotes of the page before after its first line: the rest of the
+    paragraph the page break cut, which the notes would otherwise cut again.
+    """
+    first, _, rest = page.partition("\n")
+    return f"{first}\n{notes}" + (f"\n{rest}" if rest else "")
 
 
 def _form_values(page: PageObject) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pdf_samples import make_pdf
+from pdf_samples import NOTE, NOTED_HEAD, NOTED_NEXT, NOTED_TAIL, POWER, footnoted_report, make_pdf
 
 from qa_bot.ingest.extract import (
     SUFFIXES,
@@ -135,6 +135,19 @@ def test_pdf_signed_fields_fill_their_blanks_and_codes_are_joined(tmp_path):
     assert "Lâm Đồng, ngày 19 tháng 12 năm 2025" in text
     assert "Quyết định số 787/QĐ-UBND của tỉnh" in text  # code rejoined, line unwrapped
     assert detect_meta(text) == {"date": "2025-12-19", "province": "Lâm Đồng"}
+
+
+def test_a_footnote_neither_glues_its_number_to_a_word_nor_cuts_the_sentence_it_annotates(tmp_path):
+    """A report's footnote: the raised number after `đặc khu` is dropped (the PDF's text read
+    `đặc khu1`), and the note set small at the page's foot, which read between the two halves of a
+    sentence that goes on over the page break, follows that sentence's paragraph. A raised 2 that
+    opens no note (`500 m²`) stays.
+    """
+    result = extract(write(tmp_path, "noted.pdf", footnoted_report()))
+    sentence = f"{NOTED_HEAD} {NOTED_TAIL} {NOTED_NEXT}"
+    assert f"{sentence}\n1 {NOTE}\n{POWER}2" in result.text
+    first, second = (result.text[start:end] for start, end in result.pages)
+    assert first.endswith(f"{NOTED_HEAD} {NOTED_TAIL}") and second.startswith(NOTED_NEXT)
 
 
 def test_a_pdf_line_that_ends_on_a_comma_or_a_word_no_sentence_ends_on_goes_on_in_the_next(tmp_path):
