@@ -7,7 +7,7 @@ import json
 from ..ingest.pages import page_label, pages_of, section_of
 from ..schema import Answer, Document, Result
 
-_LAYOUT = ("pages", "headings", "ocr")  # where things are in the file: not metadata a reader needs
+_LAYOUT = ("pages", "headings", "ocr", "notes")  # where things are in the file: not metadata a reader needs
 
 __all__ = ["answer_json", "answer_markdown", "answer_record", "citation", "quote"]
 

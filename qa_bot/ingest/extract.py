@@ -373,7 +373,7 @@ def _read_pdf(data: bytes) -> Extracted:
     except Exception as err:
         reason = "encrypted PDF (cannot decrypt)" if "crypt" in str(err).lower() else "not a PDF (truncated or damaged)"
         raise ExtractionError(reason) from None
-    text, spans, scans, notes = "", [], ScanReader(data, len(pages)), ""
+    text, spans, scans, notes, moved = "", [], ScanReader(data, len(pages)), "", []
     for number, page in enumerate(pages):
         raw, page_notes = _page_text(page)
         page_text = _pdf_lines(_tidy(raw))
@@ -381,12 +381,16 @@ def _read_pdf(data: bytes) -> Extracted:
             page_text, page_notes = _pdf_lines(_tidy(scans.read(number))) or page_text, ""
         page_text = _without_page_number(page_text, number + 1)
         goes_on = bool(text and page_text) and _goes_on_in(text, page_text)
+        at = None
         if notes and not goes_on:  # the notes of the page before end it
             text, notes = _with_notes(text, notes), ""
             spans[-1] = (spans[-1][0], len(text))
         elif notes:  # or, when its last sentence goes on here, follow that sentence's paragraph
-            page_text, notes = _with_notes_after_first_line(page_text, notes), ""
+            at, page_text = _with_notes_after_first_line(page_text, notes)
         text += (" " if goes_on else "\n\n") if text and page_text else ""
+        if at is not None:  # drawn on the page before: cited and highlighted there
+            moved.append([number, len(text) + at, len(text) + at + len(notes)])
+            notes = ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
         notes = _pdf_lines(_tidy(page_notes))
@@ -398,7 +402,7 @@ def _read_pdf(data: bytes) -> Extracted:
     title = re.sub(r"(?i)^(Microsoft \w+ - )?.*\.(docx?|pdf|rtf|odt)$|^Microsoft \w+ - ", "",
                    str(info.get("/Title") or ""))
     meta = {"title": title, "author": info.get("/Author"), "date": created and _iso(*created.groups())}
-    meta = {**_clean_meta(meta), **scans.meta()}
+    meta = {**_clean_meta(meta), **scans.meta(), **({"notes": moved} if moved else {})}
     if not text.strip() and meta.get("unread_pages"):
         raise ExtractionError(f"scanned PDF, no text layer: {tesseract_missing()}")
     return Extracted(text, meta, tuple(spans))
@@ -429,12 +433,12 @@ def _with_notes(text: str, notes: str) -> str:
     return f"{text.rstrip()}\n{notes}" if text.strip() else notes
 
 
-def _with_notes_after_first_line(page: str, notes: str) -> str:
-    """The page with the footnotes of the page before after its first line: the rest of the
-    paragraph the page break cut, which the notes would otherwise cut again.
+def _with_notes_after_first_line(page: str, notes: str) -> tuple[int, str]:
+    """Where the footnotes of the page before go in the page, and the page with them there: after
+    its first line, the rest of the paragraph the page break cut, which they would cut again.
     """
     first, _, rest = page.partition("\n")
-    return f"{first}\n{notes}" + (f"\n{rest}" if rest else "")
+    return len(first) + 1, f"{first}\n{notes}" + (f"\n{rest}" if rest else "")
 
 
 def _form_values(page: PageObject) -> list[str]:

@@ -235,17 +235,34 @@ class PdfPages:
             self._aligned[page] = (glyphs, align(self.document.text[first:last], glyphs))
         return self._aligned[page]
 
+    def _note_alignment(self, note: int) -> list[int]:
+        """The alignment of the footnotes `meta["notes"][note]` with the page they are drawn on."""
+        key = -1 - note
+        if key not in self._aligned:
+            page, first, last = self.document.meta["notes"][note]
+            glyphs = self.glyphs(page)
+            self._aligned[key] = (glyphs, align(self.document.text[first:last], glyphs))
+        return self._aligned[key][1]
+
     def boxes(self, start: int, end: int) -> list[PageBoxes]:
-        """The line boxes of document characters [start, end), on each page they are on."""
-        from .pages import pages_of
+        """The line boxes of document characters [start, end), on each page they are on (a page's
+        footnotes placed in the next page's range are drawn on their own page).
+        """
+        from .pages import outside_notes, pages_of
 
         found = []
+        notes = self.document.meta.get("notes") or []
         for page in pages_of(self.document, start, end):
             first, last = self.span(page)
             glyphs, mapping = self._alignment(page)
-            chosen = glyph_boxes(mapping, glyphs, max(start, first) - first, min(end, last) - first)
+            chosen = {i for a, b in outside_notes(self.document, max(start, first), min(end, last))
+                      for i in glyph_boxes(mapping, glyphs, a - first, b - first)}
+            for note, (drawn, n_first, n_last) in enumerate(notes):
+                if drawn == page and n_first < end and start < n_last:
+                    chosen.update(glyph_boxes(self._note_alignment(note), glyphs, max(start, n_first) - n_first,
+                                              min(end, n_last) - n_first))
             if chosen:
-                picked = [glyphs[i] for i in chosen]
+                picked = [glyphs[i] for i in sorted(chosen)]
                 found.append(PageBoxes(page, tuple(line_boxes(picked)), "".join(g.text for g in picked)))
         return found
 

@@ -1,6 +1,7 @@
 """Where a passage is in its original file: the PDF pages it is on, the DOCX heading above it.
 
-A PDF document keeps each page's character range in `meta["pages"]`; a DOCX keeps
+A PDF document keeps each page's character range in `meta["pages"]` (and where a page's
+footnotes were placed in the next page's range in `meta["notes"]`); a DOCX keeps
 its headings (`[offset, text]`, in order) in `meta["headings"]`. `cite()` puts
 both on a result's answer and passages, so that `ask --jsonl`, the CLI and the
 app say `pages: [3, 4]` or `section: "Điều 5. …"` for what they quote.
@@ -14,21 +15,40 @@ import re
 
 from ..schema import Document, Result
 
-__all__ = ["cite", "find_headings", "page_label", "pages_of", "section_of"]
+__all__ = ["cite", "find_headings", "outside_notes", "page_label", "pages_of", "section_of"]
 
 
 def pages_of(document: Document | None, start: int, end: int) -> tuple[int, ...]:
     r"""The page numbers (from 1) that characters [start, end) of a PDF document are on; () otherwise.
 
+    A page's footnotes placed in the next page's range (`meta["notes"]`: `[page, start, end]`, so
+    as not to cut a sentence that goes on over the break) count for the page they are drawn on.
+
     >>> doc = Document("a.pdf", "one\n\ntwo", {"pages": [[0, 3], [5, 8]]})
     >>> pages_of(doc, 0, 2), pages_of(doc, 1, 7), pages_of(doc, 5, 8)
     ((1,), (1, 2), (2,))
+    >>> noted = Document("b.pdf", "one\n\ntwo\n1 note\nthree", {"pages": [[0, 3], [5, 20]], "notes": [[1, 9, 15]]})
+    >>> pages_of(noted, 11, 15), pages_of(noted, 5, 8), pages_of(noted, 5, 20)
+    ((1,), (2,), (1, 2))
     """
     if document is None:
         return ()
     spans = document.meta.get("pages") or []
     end = max(end, start + 1)
-    return tuple(n for n, (first, last) in enumerate(spans, 1) if first < end and start < max(last, first + 1))
+    found = {page for page, first, last in document.meta.get("notes") or [] if first < end and start < last}
+    for a, b in outside_notes(document, start, end):
+        found.update(n for n, (first, last) in enumerate(spans, 1) if first < b and a < max(last, first + 1))
+    return tuple(sorted(found))
+
+
+def outside_notes(document: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of characters [start, end) that lie outside the footnotes placed on another
+    page's range (`meta["notes"]`).
+    """
+    pieces = [(start, end)]
+    for _, first, last in document.meta.get("notes") or []:
+        pieces = [p for a, b in pieces for p in ((a, min(b, first)), (max(a, last), b)) if p[0] < p[1]]
+    return pieces
 
 
 def page_label(pages: tuple[int, ...] | list[int]) -> str:

@@ -11,10 +11,14 @@ from pdf_samples import (
     COLUMN_RIGHT,
     CROSSING,
     DECOMPOSED,
+    NOTE,
+    NOTED_HEAD,
+    NOTED_NEXT,
     OLD_TONES,
     STAMP_DAY,
     STAMP_NUMBER,
     TABLE_ROW,
+    footnoted_report,
     signed_report,
 )
 
@@ -176,3 +180,25 @@ def test_cite_puts_pages_and_sections_on_the_answer_and_passages():
     assert record["passages"][0]["pages"] == [1, 2]
     assert "pages" not in record["passages"][1] and "section" not in record["passages"][1]
     assert cited.answer.hit.pages == (1, 2)
+
+
+def test_a_footnote_placed_after_the_paragraph_it_would_cut_is_cited_and_highlighted_on_its_own_page(tmp_path):
+    """The note at the foot of page 1 follows, in the text, the paragraph that goes on over the break
+    (within page 2's range): it is cited as page 1 and its boxes are drawn on page 1, where it is.
+    """
+    path = tmp_path / "noted.pdf"
+    path.write_bytes(footnoted_report())
+    doc = read_document(path, path.name, {})
+    note = doc.text.index(NOTE)
+    assert doc.meta["pages"][1][0] < note < doc.meta["pages"][1][1]
+    assert pages_of(doc, note, note + len(NOTE)) == (1,)
+    sentence = doc.text.index(NOTED_HEAD), doc.text.index(NOTED_NEXT) + len(NOTED_NEXT)
+    assert pages_of(doc, *sentence) == (1, 2)
+    pages = PdfPages(path, doc)
+    try:
+        (drawn,) = pages.boxes(note, note + len(NOTE))
+        assert drawn.page == 1 and drawn.text == NOTE
+        assert drawn.boxes[0][1] > 0.85  # at the foot of the page
+        assert [b.page for b in pages.boxes(*sentence)] == [1, 2]
+    finally:
+        pages.close()
