@@ -104,8 +104,14 @@ def page_parts(page: PageObject) -> PageParts:
     """The text of a pypdf page, its footnote markers dropped and its notes apart."""
     runs: list[_Run] = []
     text = page.extract_text(visitor_text=_collect(runs)) or ""
-    if not runs:
+    try:
+        return _parts(text, runs)
+    except (ValueError, TypeError, ArithmeticError):  # an odd page keeps its text, markers and notes in it
         return PageParts(text)
+
+
+def _parts(text: str, runs: list[_Run]) -> PageParts:
+    """The page's text `text` parted by what its `runs` say of its footnotes."""
     found = _markers(runs)
     if not found:
         return PageParts(text)
