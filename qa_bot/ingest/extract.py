@@ -209,11 +209,10 @@ def _full_lines_joined(page: str) -> str:
     if full < _PROSE_WIDTH:
         return page
     out = [lines[0]]
-    for line in lines[1:]:
-        last = out[-1]
+    for last, line in zip(lines, lines[1:], strict=False):  # the line as drawn, not the paragraph joined so far
         if (len(last) >= full and line and last[-1:].isalpha() and not re.match(_ITEM_START, line)
                 and not _mostly_capitals(last)):
-            out[-1] = f"{last} {line}"
+            out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
     return "\n".join(out)

@@ -172,6 +172,22 @@ def test_a_pdf_line_as_wide_as_the_page_goes_on_in_the_next_whatever_that_starts
     assert "NĂM 2025 CỦA TỈNH\nTrong năm" in text and "thu phí\nCơ quan" in text  # headings stay lines
 
 
+def test_a_short_line_ends_its_paragraph_even_after_wide_lines_were_joined(tmp_path):
+    """Width is read line by line as drawn: a short last line that ends on a word (a heading, a
+    subject, `Kính gửi: …`) does not go on in the next because the paragraph joined before it is wide.
+    """
+    lines = ["Sở Nội vụ đã tham mưu Ủy ban nhân dân tỉnh ban hành kế hoạch triển khai tại",
+             "Trung tâm Phục vụ hành chính công tỉnh các thủ tục hành chính thuộc thẩm",
+             "quyền giải quyết của Sở Nội vụ",
+             "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh",
+             "Trong thời gian thí điểm, Sở Nội vụ phối hợp hướng dẫn các xã, phường thực",
+             "hiện đúng quy trình đã được phê duyệt trong kế hoạch của Ủy ban nhân dân.",
+             "Kết quả đạt được rất khả quan theo đánh giá của người dân trên toàn tỉnh."]
+    text = extract(write(tmp_path, "paragraphs.pdf", make_pdf([lines]))).text
+    assert "triển khai tại Trung tâm Phục vụ" in text  # a wide line goes on, whatever the next starts with
+    assert "của Sở Nội vụ\nKính gửi: Chủ tịch Ủy ban nhân dân tỉnh\nTrong thời gian" in text
+
+
 def test_a_line_that_starts_with_a_capital_beyond_latin_1_starts_anew(tmp_path):
     lines = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "3. Về công tác kiểm tra CCHC",
              "Ủy ban nhân dân tỉnh đã ban hành kế hoạch kiểm tra", "ưu tiên các sở, ngành.",
