@@ -232,13 +232,30 @@ def _pdf_lines(text: str) -> str:
     after a ';' or ':' that only parts its clauses) unless the next line starts a list item
     ('a) '), lines that end on a comma or on a word no sentence ends on ('… đến hạn là⏎898
     hồ sơ') unless the next line starts a list item, and words that go on in a date, a share
-    or a figure ('… đến ngày⏎30/9/2025', not a section number '1.1.').
+    or a figure ('… đến ngày⏎30/9/2025', not a section number '1.1.'), and provinces' names.
     """
     for pattern in _CODE_BREAKS:
         text = pattern.sub(r"\1", text)
     text = _full_lines_joined(text)
     text = _WRAPPED.sub(lambda m: m.group(0)[:-1] + " ", text)
-    return _GOES_ON_LOWER.sub(" ", text)
+    return _places_rejoined(_GOES_ON_LOWER.sub(" ", text))
+
+
+def _places_rejoined(text: str) -> str:
+    """A province's name cut at a line end is one again ('Đắk⏎Nông 86,6/100 …', a table's cell
+    too narrow for it): a line break that falls inside a name `find_provinces` knows goes.
+    """
+    breaks = [m.start() for m in re.finditer(r"(?<=\S)\n(?=\S)", text)]
+    if not breaks:
+        return text
+    chars = list(text)
+    for at in breaks:  # two words each side of the break, at most
+        first = max(text.rfind(" ", 0, text.rfind(" ", 0, at)) + 1, text.rfind("\n", 0, at) + 1)
+        ends = [i for i in (text.find(" ", text.find(" ", at + 1) + 1), text.find("\n", at + 1), len(text)) if i > at]
+        window = text[first:min(ends)].replace("\n", " ")
+        if any(start < at - first < end for _, start, end in find_provinces(window)):
+            chars[at] = " "
+    return "".join(chars)
 
 
 def _without_page_number(page: str, number: int) -> str:

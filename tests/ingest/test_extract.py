@@ -188,6 +188,14 @@ def test_a_short_line_ends_its_paragraph_even_after_wide_lines_were_joined(tmp_p
     assert "của Sở Nội vụ\nKính gửi: Chủ tịch Ủy ban nhân dân tỉnh\nTrong thời gian" in text
 
 
+def test_a_province_s_name_cut_by_a_narrow_table_cell_is_one_again(tmp_path):
+    lines = ["Tỉnh", "(trước sắp xếp)", "PAR Index Thứ hạng", "Đắk", "Nông 86,6/100 50/63", "Bình",
+             "Thuận 88,3/100 34/63", "Lâm Đồng 83,1/100 62/63", "Đồng Nai đạt 90,1 điểm."]
+    text = extract(write(tmp_path, "table.pdf", make_pdf([lines]))).text
+    assert "\nĐắk Nông 86,6/100 50/63\nBình Thuận 88,3/100 34/63\nLâm Đồng 83,1/100 62/63\nĐồng Nai" in text
+    assert text.startswith("Tỉnh\n(trước sắp xếp)\nPAR Index")  # no name across those breaks
+
+
 def test_a_line_that_starts_with_a_capital_beyond_latin_1_starts_anew(tmp_path):
     lines = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "3. Về công tác kiểm tra CCHC",
              "Ủy ban nhân dân tỉnh đã ban hành kế hoạch kiểm tra", "ưu tiên các sở, ngành.",
