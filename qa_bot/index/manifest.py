@@ -32,8 +32,8 @@ READABLE_FORMATS = (2, 3, FORMAT_VERSION)  # formats whose documents and vectors
 # 6: a capital beyond Latin-1 starts a new line; a .docx list item keeps its number; a title from the heading;
 # 7: a PDF footnote's number leaves the word it annotates, its note the sentence it would cut (ingest/footnotes.py);
 # 8: a PDF line goes on in the next when it, not the paragraph joined so far, is as wide as the page;
-# 9: a province's name cut at a PDF line end is one again
-PIPELINE_VERSIONS = {"tokens": 1, "chunks": 5, "facts": 1, "extract": 9}  # facts: the index has facts.sqlite
+# 9: a province's name cut at a PDF line end is one again; 10: a PDF page's footnotes are one line each
+PIPELINE_VERSIONS = {"tokens": 1, "chunks": 5, "facts": 1, "extract": 10}  # facts: the index has facts.sqlite
 _KNOWN = {"format_version", "generation", "embedder", "dense", "pipeline", "corpus", "counts", "files", "problems",
           "created", "qa_bot", "text", "chunking", "milvus"}
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ExtractionError
 from ..text import LOWERCASE
-from .footnotes import PageParts, page_parts
+from .footnotes import PageParts, notes_joined, page_parts
 from .list_numbers import list_labels
 from .ocr import ScanReader, tesseract_missing
 from .pages import find_headings
@@ -391,7 +391,7 @@ def _read_pdf(data: bytes) -> Extracted:
         raise ExtractionError(reason) from None
     text, spans, scans, notes, moved = "", [], ScanReader(data, len(pages)), "", []
     for number, page in enumerate(pages):
-        raw, page_notes = _page_text(page)
+        raw, page_notes, numbers = _page_text(page)
         page_text = _pdf_lines(_tidy(raw))
         if scans.is_scan(number, page_text):  # no text layer: recognised from the image
             page_text, page_notes = _pdf_lines(_tidy(scans.read(number))) or page_text, ""
@@ -409,7 +409,7 @@ def _read_pdf(data: bytes) -> Extracted:
             notes = ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
-        notes = _pdf_lines(_tidy(page_notes))
+        notes = notes_joined(_pdf_lines(_tidy(page_notes)), numbers)
     if notes and spans:
         text = _with_notes(text, notes)
         spans[-1] = (spans[-1][0], len(text))
@@ -424,9 +424,10 @@ def _read_pdf(data: bytes) -> Extracted:
     return Extracted(text, meta, tuple(spans))
 
 
-def _page_text(page: PageObject) -> tuple[str, str]:
+def _page_text(page: PageObject) -> tuple[str, str, list[str]]:
     """The page's text with its form fields' values in the blanks (else on the last lines), its
-    footnote markers dropped, and apart from it the text of its footnotes (`footnotes.page_parts`).
+    footnote markers dropped, and apart from it the text of its footnotes and their numbers
+    (`footnotes.page_parts`).
     """
     try:
         parts = page_parts(page)
@@ -441,7 +442,7 @@ def _page_text(page: PageObject) -> tuple[str, str]:
             text = text[:slot.start()] + f" {value}{gap}" + text[slot.end():]
     elif values:
         text = text.rstrip() + "\n" + "\n".join(values)
-    return text, parts.notes
+    return text, parts.notes, parts.markers
 
 
 def _with_notes(text: str, notes: str) -> str:

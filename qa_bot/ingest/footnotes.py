@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pypdf import PageObject
 
-__all__ = ["PageParts", "page_parts"]
+__all__ = ["PageParts", "notes_joined", "page_parts"]
 
 SMALL = 0.85  # a run set below this share of the body's size is small type
 _RAISED = 1.0  # points above the run before it: a superscript
@@ -127,3 +127,23 @@ def _parts(text: str, runs: list[_Run]) -> PageParts:
     if notes_start is None:
         return PageParts(_without_markers(text, markers), "", sorted(numbers))
     return PageParts(_without_markers(text[:notes_start], markers), text[notes_start:].strip(), sorted(numbers))
+
+
+_ITEM = re.compile(r"[-+•*]\s|[a-zđ]\)\s")
+
+
+def notes_joined(notes: str, numbers: list[str]) -> str:
+    """The notes of a page one line each: a line goes on in the next unless that opens another
+    note (one of the page's marker `numbers`) or an item ('- ', 'a) '). Notes are set in small type
+    over the page's width, so their lines wrap where no rule of the body's can tell.
+    """
+    out: list[str] = []
+    for line in (line.strip() for line in notes.split("\n")):
+        if not line:
+            continue
+        if out and line.split(" ", 1)[0] not in numbers and not _ITEM.match(line):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
