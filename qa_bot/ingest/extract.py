@@ -249,11 +249,11 @@ def _places_rejoined(text: str) -> str:
     if not breaks:
         return text
     chars = list(text)
-    for at in breaks:  # two words each side of the break, at most
-        first = max(text.rfind(" ", 0, text.rfind(" ", 0, at)) + 1, text.rfind("\n", 0, at) + 1)
-        ends = [i for i in (text.find(" ", text.find(" ", at + 1) + 1), text.find("\n", at + 1), len(text)) if i > at]
-        window = text[first:min(ends)].replace("\n", " ")
-        if any(start < at - first < end for _, start, end in find_provinces(window)):
+    for at in breaks:  # the two words each side of the break, at most
+        line_end = text.find("\n", at + 1)
+        left = " ".join(text[text.rfind("\n", 0, at) + 1:at].split(" ")[-2:])
+        right = " ".join(text[at + 1:line_end if line_end >= 0 else len(text)].split(" ")[:2])
+        if any(start < len(left) < end for _, start, end in find_provinces(f"{left} {right}")):
             chars[at] = " "
     return "".join(chars)
 
@@ -399,14 +399,13 @@ def _read_pdf(data: bytes) -> Extracted:
         goes_on = bool(text and page_text) and _goes_on_in(text, page_text)
         at = None
         if notes and not goes_on:  # the notes of the page before end it
-            text, notes = _with_notes(text, notes), ""
+            text = _with_notes(text, notes)
             spans[-1] = (spans[-1][0], len(text))
         elif notes:  # or, when its last sentence goes on here, follow that sentence's paragraph
             at, page_text = _with_notes_after_first_line(page_text, notes)
         text += (" " if goes_on else "\n\n") if text and page_text else ""
         if at is not None:  # drawn on the page before: cited and highlighted there
             moved.append([number, len(text) + at, len(text) + at + len(notes)])
-            notes = ""
         spans.append((len(text), len(text) + len(page_text)))
         text += page_text
         notes = notes_joined(_pdf_lines(_tidy(page_notes)), numbers)
@@ -442,7 +441,7 @@ def _page_text(page: PageObject) -> tuple[str, str, list[str]]:
             text = text[:slot.start()] + f" {value}{gap}" + text[slot.end():]
     elif values:
         text = text.rstrip() + "\n" + "\n".join(values)
-    return text, parts.notes, parts.markers
+    return text, parts.notes, parts.numbers
 
 
 def _with_notes(text: str, notes: str) -> str:

@@ -42,11 +42,13 @@ class _Run:
 
 @dataclass(frozen=True)
 class PageParts:
-    """A page's body text (markers dropped) and the text of its footnotes ('' for none)."""
+    """A page's body text (markers dropped), the text of its footnotes ('' for none) and the
+    numbers of the notes whose markers were dropped.
+    """
 
     body: str
     notes: str = ""
-    markers: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
 
 
 def _collect(runs: list[_Run]) -> Callable[..., None]:
@@ -146,4 +148,3 @@ def notes_joined(notes: str, numbers: list[str]) -> str:
         else:
             out.append(line)
     return "\n".join(out)
-

@@ -194,6 +194,8 @@ def test_a_province_s_name_cut_by_a_narrow_table_cell_is_one_again(tmp_path):
     text = extract(write(tmp_path, "table.pdf", make_pdf([lines]))).text
     assert "\nĐắk Nông 86,6/100 50/63\nBình Thuận 88,3/100 34/63\nLâm Đồng 83,1/100 62/63\nĐồng Nai" in text
     assert text.startswith("Tỉnh\n(trước sắp xếp)\nPAR Index")  # no name across those breaks
+    first = extract(write(tmp_path, "first.pdf", make_pdf([["Hà", "Giang 1.565/1.842 100%", "Tổng 2.001"]]))).text
+    assert first.startswith("Hà Giang 1.565/1.842")  # at the very start of the page too
 
 
 def test_a_line_that_starts_with_a_capital_beyond_latin_1_starts_anew(tmp_path):
