@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import DATA
 
 
@@ -76,6 +77,7 @@ def test_build_reports_counts_and_eval_prints_metrics_per_language(small_corpus,
     assert report["vi"]["recall@5"] >= 0.9 and report["vi"]["abstain_accuracy"] == 1.0
 
 
+@pytest.mark.slow  # a subprocess
 def test_bad_paths_give_a_message_not_a_traceback(tmp_path):
     run = _qa_bot("ask", "câu hỏi", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "none-index"))
     assert run.returncode != 0
