@@ -131,7 +131,7 @@ def _parts(text: str, runs: list[_Run]) -> PageParts:
     return PageParts(_without_markers(text[:notes_start], markers), text[notes_start:].strip(), sorted(numbers))
 
 
-_ITEM = re.compile(r"[-+•*]\s|[a-zđ]\)\s")
+_ITEM = re.compile(r"[-+•*]\s|[a-zđ]\)\s")  # extract._ITEM_START less its numbers: a number opens a note here
 
 
 def notes_joined(notes: str, numbers: list[str]) -> str:
