@@ -21,25 +21,27 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..answer.model import AnswerModels
+from ..answer.model import AnswerModels, LinearModel
 from ..answer.select import choose
 from ..pipeline import QA
 from ..question.facets import place_names
 from .fit import (
     Example,
+    Fold,
     RankerRows,
     _contains,
     add_input_arguments,
     fit_confidence,
     load_examples,
     out_of_fold,
+    thresholds,
 )
 from .metrics import span_correct
 
-__all__ = ["Outcome", "outcomes", "main", "tally"]
+__all__ = ["Outcome", "outcomes", "main", "tally", "tradeoff"]
 
 
 @dataclass
@@ -54,6 +56,9 @@ class Outcome:
     abstained: bool
     span: str = ""
     sentence: str = ""
+    confidence: float = 0.0
+    language: str = ""
+    abstained_at: dict[float, bool] = field(default_factory=dict)  # at each other false-abstain bound asked
 
 
 def _answer(qa: QA, ex: Example, models: AnswerModels) -> tuple[float, bool, bool, str, str]:
@@ -72,17 +77,50 @@ def _answer(qa: QA, ex: Example, models: AnswerModels) -> tuple[float, bool, boo
 
 
 def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = True,
-             max_false_abstain: float = 0.02) -> Iterator[Outcome]:
-    """Each question of `data` (from the file `names` says) answered by models fitted without its fold."""
+             max_false_abstain: float = 0.02, bounds: tuple[float, ...] = ()) -> Iterator[Outcome]:
+    """Each question of `data` (from the file `names` says) answered by models fitted without its fold;
+    each also says whether it would be abstained on at the other false-abstain `bounds`.
+    """
     folds = out_of_fold(qa, data, RankerRows.of(qa, data), negatives)
     for fold in folds:
-        confidence, threshold, by_language = fit_confidence([other for other in folds if other is not fold],
-                                                            max_false_abstain)
+        others = [other for other in folds if other is not fold]
+        confidence, threshold, by_language = fit_confidence(others, max_false_abstain)
         models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {}, by_language)
+        at_bounds = {bound: _thresholds_at(confidence, others, bound) for bound in bounds}
         for n in fold.questions:
             score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
+            language = data[n].query.language
+            abstained_at = {bound: score < at.get(language, at[""]) for bound, at in at_bounds.items()}
             yield Outcome(names[n], str(data[n].item.get("id", "")), data[n].answerable, sentence_right,
-                          span_right, score < models.threshold_for(data[n].query.language), span, sentence)
+                          span_right, score < models.threshold_for(language), span, sentence, score, language,
+                          abstained_at)
+
+
+def _thresholds_at(confidence: LinearModel, folds: list[Fold], bound: float) -> dict[str, float]:
+    """The thresholds at false-abstain `bound` on the confidence rows of `folds`, per language
+    ("" for the one over all languages).
+    """
+    rows, labels, _, languages = ([row for fold in folds for row in fold.confidence[i]] for i in range(4))
+    overall, by_language = thresholds(confidence.probability(rows), [bool(x) for x in labels], languages, bound)
+    return {"": overall, **by_language}
+
+
+def tradeoff(found: list[Outcome]) -> dict[float, dict[str, dict[str, float]]]:
+    """At each false-abstain bound the outcomes were judged at (`Outcome.abstained_at`), per
+    language and over all: the share of answerable questions abstained on, and of unanswerable ones.
+    """
+    table: dict[float, dict[str, dict[str, float]]] = {}
+    for bound in sorted({b for o in found for b in o.abstained_at}):
+        table[bound] = {}
+        for language in sorted({o.language for o in found}) + ["all"]:
+            mine = [o for o in found if language in ("all", o.language) and bound in o.abstained_at]
+            answerable = [o.abstained_at[bound] for o in mine if o.answerable]
+            unanswerable = [o.abstained_at[bound] for o in mine if not o.answerable]
+            table[bound][language] = {
+                "false_abstain": sum(answerable) / len(answerable) if answerable else float("nan"),
+                "abstain": sum(unanswerable) / len(unanswerable) if unanswerable else float("nan"),
+                "unanswerable": len(unanswerable)}
+    return table
 
 
 def tally(found: list[Outcome]) -> dict[str, dict[str, float]]:
@@ -115,13 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     add_input_arguments(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write each missed question here (JSONL)")
     parser.add_argument("--answers", type=Path, default=None,
-                        help="write every answerable question's answer here (JSONL), right or not")
+                        help="write every question's answer here (JSONL), right or not")
     parser.add_argument("--out", type=Path, default=None, help="write the table here (JSON)")
+    parser.add_argument("--bounds", type=float, nargs="*", default=(),
+                        help="also print the abstentions at these other false-abstain bounds, per language")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     qa, data = load_examples(args)
     names = [ex.item["_file"] + ("/unaccented" if ex.query.question != ex.item["question"] else "") for ex in data]
-    found = list(outcomes(qa, data, names, args.negatives, args.max_false_abstain))
+    found = list(outcomes(qa, data, names, args.negatives, args.max_false_abstain, tuple(args.bounds)))
     table = tally(found)
     print(f"{len(data)} questions answered out of fold in {time.perf_counter() - started:.0f} s\n")
     print(f"{'file':28s} {'answerable':>10s} {'sentence':>8s} {'span':>6s} {'false abst':>10s} "
@@ -130,18 +170,31 @@ def main(argv: list[str] | None = None) -> None:
         row = table[name]
         print(f"{name:28s} {row['answerable']:10d} {row['sentence']:8.3f} {row['span']:6.3f} "
               f"{row['false_abstain']:10.3f} {row['unanswerable']:12d} {row['abstain']:7.3f}")
+    for bound, languages in tradeoff(found).items():
+        cells = ", ".join(f"{language} {row['false_abstain']:.3f} / {row['abstain']:.3f} ({row['unanswerable']})"
+                          for language, row in languages.items())
+        print(f"bound {bound:.3f}: false abstain / abstain (unanswerable): {cells}")
     if args.out:
         args.out.write_text(json.dumps(table, indent=1), encoding="utf-8")
-    for path, wanted in ((args.misses, lambda o: not o.span_right), (args.answers, lambda o: True)):
+    for path, wanted in ((args.misses, _missed), (args.answers, lambda o: True)):
         if path:
-            path.write_text("".join(_record(o) + "\n" for o in found if o.answerable and wanted(o)), encoding="utf-8")
+            path.write_text("".join(_record(o) + "\n" for o in found if wanted(o)), encoding="utf-8")
+
+
+def _missed(outcome: Outcome) -> bool:
+    """Whether the question was missed: a wrong span or "not found" on an answerable question, an
+    answer to an unanswerable one.
+    """
+    return not outcome.span_right if outcome.answerable else not outcome.abstained
 
 
 def _record(outcome: Outcome) -> str:
     """One answered question as a JSON line (what `--misses` and `--answers` write)."""
-    return json.dumps({"file": outcome.name, "id": outcome.question_id, "sentence_right": outcome.sentence_right,
+    return json.dumps({"file": outcome.name, "id": outcome.question_id, "answerable": outcome.answerable,
+                       "sentence_right": outcome.sentence_right,
                        "span_right": outcome.span_right, "abstained": outcome.abstained, "span": outcome.span,
-                       "sentence": outcome.sentence}, ensure_ascii=False)
+                       "sentence": outcome.sentence, "confidence": round(outcome.confidence, 4),
+                       "language": outcome.language}, ensure_ascii=False)
 
 
 if __name__ == "__main__":
