@@ -410,9 +410,11 @@ def out_of_fold(qa: QA, data: list[Example], ranked: RankerRows, negatives: bool
 
 def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_abstain: float = 0.02,
                cv: int = 0, cv_c: list[float] | None = None, sentence_model: str = "linear",
-               span_model: str = "trees") -> AnswerModels:
+               span_model: str = "trees", rankers: AnswerModels | None = None) -> AnswerModels:
     """The three answer models fitted on `data` (see the module docstring); `cv` folds report the
-    cross-validated top-1 of both rankers first. Each ranker is "trees" or "linear".
+    cross-validated top-1 of both rankers first. Each ranker is "trees" or "linear". With `rankers`,
+    their sentence and span models are kept and only the confidence model is fitted (on the answers
+    of rankers fitted without each fold, as always).
     """
     ranked = RankerRows.of(qa, data)
     print(f"{len(ranked.sentence_rows)} sentences ({sum(ranked.sentence_labels)} hold an answer), "
@@ -430,7 +432,7 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
     # the confidence model learns from answers chosen by rankers that never saw their question
     # (in-sample rankers, trees above all, look surer of their answers than they will be)
     folds = out_of_fold(qa, data, ranked, negatives, sentence_model, span_model)
-    final = ranked.fitted_without(set(), sentence_model, span_model)
+    final = rankers or ranked.fitted_without(set(), sentence_model, span_model)
     confidence, threshold, by_language = fit_confidence(folds, max_false_abstain)
     about = {"fitted": time.strftime("%Y-%m-%d"), "examples": len(data), "sentence_rows": len(ranked.sentence_rows),
              "span_rows": len(ranked.span_rows), "confidence_rows": sum(len(f.confidence[0]) for f in folds),
@@ -439,6 +441,8 @@ def fit_models(qa: QA, data: list[Example], negatives: bool = False, max_false_a
              "confidence_weights": {"unanswerable": UNANSWERABLE_WEIGHT, "without_source": WITHOUT_SOURCE_WEIGHT},
              "sentence_model": sentence_model,
              "span_model": span_model, "trees": TREE_PARAMS}
+    if rankers is not None:
+        about["rankers_fitted"] = rankers.about.get("rankers_fitted", rankers.about.get("fitted"))
     return AnswerModels(final.sentence, final.span, confidence, threshold, about, by_language)
 
 
@@ -499,10 +503,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument(f"--{ranked}-model", choices=("trees", "linear"), default=default,
                             help=f"gradient-boosted trees (LightGBM) or a linear ranker for the {ranked}s")
     parser.add_argument("--out", type=Path, default=DATA / "answer_model.json")
+    parser.add_argument("--keep-rankers", type=Path, default=None, metavar="MODEL_FILE",
+                        help="keep this model file's sentence and span rankers: fit only the confidence model")
     args = parser.parse_args(argv)
     qa, data = load_examples(args)
+    rankers = AnswerModels.from_dict(json.loads(args.keep_rankers.read_text(encoding="utf-8"))) \
+        if args.keep_rankers else None
     models = fit_models(qa, data, args.negatives, args.max_false_abstain, args.cv, args.cv_c,
-                        args.sentence_model, args.span_model)
+                        args.sentence_model, args.span_model, rankers)
     about = {**models.about, "questions": [p.name for p in args.questions], "unaccented": args.unaccented}
     result = replace(models, about=about)
     args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

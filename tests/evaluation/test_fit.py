@@ -100,7 +100,7 @@ def test_each_language_with_enough_questions_gets_a_threshold_at_the_same_bound(
     assert models.threshold_for("en") == by_language["en"] and models.threshold_for("vi-noaccent") == overall
 
 
-@pytest.mark.slow  # ~25 s: every dev question's candidates, two rankers and a confidence model
+@pytest.mark.slow  # ~40 s: every dev question's candidates, two rankers and a confidence model, twice
 def test_a_fit_over_the_bundled_corpus_gives_models_the_product_reads(fake_qa):
     pytest.importorskip("sklearn")
     items = [json.loads(line) for line in (DATA / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -110,6 +110,10 @@ def test_a_fit_over_the_bundled_corpus_gives_models_the_product_reads(fake_qa):
     assert 0.0 < models.threshold < 1.0 and len(models.span.features) > 20
     answer = fake_qa.answer_from(data[0].query, data[0].hits, threshold=0.0)
     assert answer.answer is not None
+    kept = fit.fit_models(fake_qa, data, negatives=True, rankers=models)  # only the confidence refitted
+    assert kept.sentence is models.sentence and kept.span is models.span
+    assert kept.about["rankers_fitted"] == models.about["fitted"]
+    assert kept.confidence.features == models.confidence.features  # fitted again on the same rows' features
 
 
 def test_the_retrieval_cache_is_kept_for_its_index_generation_only(tmp_path, capsys):
