@@ -21,7 +21,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..answer.model import AnswerModels, LinearModel
@@ -86,23 +86,27 @@ def outcomes(qa: QA, data: list[Example], names: list[str], negatives: bool = Tr
         others = [other for other in folds if other is not fold]
         confidence, threshold, by_language = fit_confidence(others, max_false_abstain)
         models = AnswerModels(fold.rankers.sentence, fold.rankers.span, confidence, threshold, {}, by_language)
-        at_bounds = {bound: _thresholds_at(confidence, others, bound) for bound in bounds}
+        at_bounds = {bound: replace(models, threshold=overall, thresholds=by_language)
+                     for bound, (overall, by_language) in _thresholds_at(confidence, others, bounds).items()}
         for n in fold.questions:
             score, sentence_right, span_right, span, sentence = _answer(qa, data[n], models)
             language = data[n].query.language
-            abstained_at = {bound: score < at.get(language, at[""]) for bound, at in at_bounds.items()}
+            abstained_at = {bound: score < at.threshold_for(language) for bound, at in at_bounds.items()}
             yield Outcome(names[n], str(data[n].item.get("id", "")), data[n].answerable, sentence_right,
                           span_right, score < models.threshold_for(language), span, sentence, score, language,
                           abstained_at)
 
 
-def _thresholds_at(confidence: LinearModel, folds: list[Fold], bound: float) -> dict[str, float]:
-    """The thresholds at false-abstain `bound` on the confidence rows of `folds`, per language
-    ("" for the one over all languages).
+def _thresholds_at(confidence: LinearModel, folds: list[Fold],
+                   bounds: tuple[float, ...]) -> dict[float, tuple[float, dict[str, float]]]:
+    """For each false-abstain bound, the thresholds at it on the confidence rows of `folds`: over
+    all languages and per language (the rows scored once for every bound).
     """
+    if not bounds:
+        return {}
     rows, labels, _, languages = ([row for fold in folds for row in fold.confidence[i]] for i in range(4))
-    overall, by_language = thresholds(confidence.probability(rows), [bool(x) for x in labels], languages, bound)
-    return {"": overall, **by_language}
+    probabilities, answerable = confidence.probability(rows), [bool(x) for x in labels]
+    return {bound: thresholds(probabilities, answerable, languages, bound) for bound in bounds}
 
 
 def tradeoff(found: list[Outcome]) -> dict[float, dict[str, dict[str, float]]]:
